@@ -1,0 +1,27 @@
+package dev.passthru.config;
+
+/**
+ * The change set a guest config write returns: one bit per kind of change, so that a write costs
+ * no allocation. {@link VirtualConfigSpace#effects(int)} turns a change set into {@link Effect}
+ * values describing the new state, for the layer that maps BARs and routes interrupts.
+ */
+public final class ConfigChanges {
+
+    private ConfigChanges() {
+    }
+
+    public static final int NONE = 0;
+    /** BAR i moved: bit {@code BAR0 << i}, i = 0-5. */
+    public static final int BAR0 = 1;
+    public static final int ALL_BARS = 0x3f;
+    public static final int ROM = 1 << 6;
+    public static final int DECODE = 1 << 7;
+    public static final int INTX = 1 << 8;
+    public static final int MSI = 1 << 9;
+    public static final int MSIX = 1 << 10;
+    public static final int RESET = 1 << 11;
+
+    public static boolean barMoved(int changes, int bar) {
+        return (changes & (BAR0 << bar)) != 0;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.passthru.host;
+
+/**
+ * The config space of a real (host) function, as the device model reaches it: sysfs, VFIO, or
+ * a recording. Offsets are bytes from 0; widths are 1, 2 or 4; values are little-endian, as on
+ * the bus. Reads of bytes the source cannot give (past {@link #readable()}) return all-ones,
+ * as a master abort does.
+ */
+public interface HostConfig {
+
+    /** Config space size of the function: 256, or 4096 for PCI Express. */
+    int size();
+
+    /**
+     * Bytes from offset 0 that this source can read: {@link #size()} normally, fewer for a
+     * partial dump or a sysfs file read without privilege (64 bytes).
+     */
+    int readable();
+
+    /** Reads {@code width} bytes at {@code offset}; the caller keeps the access inside {@link #size()}. */
+    int read(int offset, int width);
+
+    /** Writes {@code width} bytes at {@code offset}; the caller keeps the access inside {@link #size()}. */
+    void write(int offset, int width, int value);
+}
