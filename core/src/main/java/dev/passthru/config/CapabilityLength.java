@@ -76,7 +76,8 @@ public final class CapabilityLength {
     private static int extended(HostConfig host, int at, int id) {
         return switch (id) {
             case PCI_EXT_CAP_ID_ERR -> PCI_EXT_CAP_ERR_SIZEOF;
-            case PCI_EXT_CAP_ID_DSN, PCI_EXT_CAP_ID_RCILC, PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_DLNK -> 12;
+            case PCI_EXT_CAP_ID_DSN -> PCI_EXT_CAP_DSN_SIZEOF;
+            case PCI_EXT_CAP_ID_RCILC, PCI_EXT_CAP_ID_PTM, PCI_EXT_CAP_ID_DLNK -> 12;
             case PCI_EXT_CAP_ID_PWR, PCI_EXT_CAP_ID_PRI, PCI_EXT_CAP_ID_L1SS -> 16;
             case PCI_EXT_CAP_ID_RCEC, PCI_EXT_CAP_ID_ARI, PCI_EXT_CAP_ID_ATS, PCI_EXT_CAP_ID_LTR,
                  PCI_EXT_CAP_ID_PASID, PCI_EXT_CAP_ID_LNR -> 8;

@@ -10,7 +10,9 @@ import static dev.passthru.pci.CapabilityIds.PCI_CAP_ID_EXP;
 import static dev.passthru.pci.PciRegs.PCI_CAPABILITY_LIST;
 import static dev.passthru.pci.PciRegs.PCI_CFG_SPACE_EXP_SIZE;
 import static dev.passthru.pci.PciRegs.PCI_CFG_SPACE_SIZE;
+import static dev.passthru.pci.PciRegs.PCI_EXT_CAP_ID_MASK;
 import static dev.passthru.pci.PciRegs.PCI_EXT_CAP_NEXT_SHIFT;
+import static dev.passthru.pci.PciRegs.PCI_EXT_CAP_VER_SHIFT;
 import static dev.passthru.pci.PciRegs.PCI_STATUS;
 import static dev.passthru.pci.PciRegs.PCI_STATUS_CAP_LIST;
 import static dev.passthru.pci.PciRegs.PCI_STD_HEADER_SIZEOF;
@@ -100,10 +102,10 @@ public final class CapabilityWalker {
                 break;
             }
             seen.set(offset);
-            int id = header & 0xffff;
+            int id = header & PCI_EXT_CAP_ID_MASK;
             // A Null capability (ID 0) only links onwards; it describes no registers.
             if (id != 0) {
-                caps.add(new HostCapability(offset, id, true, (header >>> 16) & 0xf));
+                caps.add(new HostCapability(offset, id, true, (header >>> PCI_EXT_CAP_VER_SHIFT) & 0xf));
             }
             int next = (header >>> PCI_EXT_CAP_NEXT_SHIFT) & 0xffc;
             if (next == 0) {

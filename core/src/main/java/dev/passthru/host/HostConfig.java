@@ -4,7 +4,9 @@ package dev.passthru.host;
  * The config space of a real (host) function, as the device model reaches it: sysfs, VFIO, or
  * a recording. Offsets are bytes from 0; widths are 1, 2 or 4; values are little-endian, as on
  * the bus. Reads of bytes the source cannot give (past {@link #readable()}) return all-ones,
- * as a master abort does.
+ * as a master abort does. Guest accesses end here, so neither method throws: a source whose
+ * read fails answers all-ones, and one whose write fails drops it, and both say so in their
+ * own log.
  */
 public interface HostConfig {
 

@@ -50,7 +50,6 @@ public final class PciRegs {
     public static final int PCI_HEADER_TYPE_MASK = 0x7f;
     public static final int PCI_HEADER_TYPE_NORMAL = 0;
     public static final int PCI_HEADER_TYPE_BRIDGE = 1;
-    public static final int PCI_HEADER_TYPE_CARDBUS = 2;
     public static final int PCI_HEADER_TYPE_MFD = 0x80;
 
     // Command register
@@ -88,8 +87,6 @@ public final class PciRegs {
     // Base address registers, PCI 3.0 section 6.2.5.1
     public static final int PCI_BASE_ADDRESS_SPACE_IO = 0x01;
     public static final int PCI_BASE_ADDRESS_MEM_TYPE_MASK = 0x06;
-    public static final int PCI_BASE_ADDRESS_MEM_TYPE_32 = 0x00;
-    public static final int PCI_BASE_ADDRESS_MEM_TYPE_1M = 0x02;
     public static final int PCI_BASE_ADDRESS_MEM_TYPE_64 = 0x04;
     public static final int PCI_BASE_ADDRESS_MEM_PREFETCH = 0x08;
     public static final int PCI_BASE_ADDRESS_MEM_MASK = ~0x0f;
@@ -102,7 +99,6 @@ public final class PciRegs {
     // Capability headers
     public static final int PCI_CAP_LIST_ID = 0;
     public static final int PCI_CAP_LIST_NEXT = 1;
-    public static final int PCI_CAP_FLAGS = 2;
 
     // Power management, PCI PM 1.2
     public static final int PCI_PM_PMC = 2;
@@ -142,8 +138,6 @@ public final class PciRegs {
     public static final int PCI_MSIX_FLAGS_ENABLE = 0x8000;
     public static final int PCI_MSIX_TABLE = 4;
     public static final int PCI_MSIX_PBA = 8;
-    public static final int PCI_MSIX_TABLE_BIR = 0x7;
-    public static final int PCI_MSIX_TABLE_OFFSET = ~0x7;
     public static final int PCI_CAP_MSIX_SIZEOF = 12;
 
     // PCI Express capability, PCIe 6.0 section 7.5.3
@@ -151,14 +145,8 @@ public final class PciRegs {
     public static final int PCI_EXP_FLAGS_VERS = 0x000f;
     public static final int PCI_EXP_FLAGS_TYPE = 0x00f0;
     public static final int PCI_EXP_FLAGS_SLOT = 0x0100;
-    public static final int PCI_EXP_TYPE_ENDPOINT = 0x0;
-    public static final int PCI_EXP_TYPE_LEG_END = 0x1;
     public static final int PCI_EXP_TYPE_ROOT_PORT = 0x4;
-    public static final int PCI_EXP_TYPE_UPSTREAM = 0x5;
     public static final int PCI_EXP_TYPE_DOWNSTREAM = 0x6;
-    public static final int PCI_EXP_TYPE_PCI_BRIDGE = 0x7;
-    public static final int PCI_EXP_TYPE_PCIE_BRIDGE = 0x8;
-    public static final int PCI_EXP_TYPE_RC_END = 0x9;
     public static final int PCI_EXP_TYPE_RC_EC = 0xa;
     public static final int PCI_EXP_DEVCAP = 4;
     public static final int PCI_EXP_DEVCTL = 8;
