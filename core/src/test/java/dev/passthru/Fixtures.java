@@ -33,6 +33,11 @@ public final class Fixtures {
         return shared().resolve("fixtures/pci-dumps");
     }
 
+    /** The sysfs PCI tree of the machines this project is built on: the folder that holds devices/. */
+    public static Path sysfs() {
+        return shared().resolve("fixtures/sysfs-firecracker");
+    }
+
     public static Path dump(String name) {
         return dumps().resolve(name);
     }

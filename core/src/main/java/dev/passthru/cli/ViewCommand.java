@@ -16,6 +16,7 @@ import dev.passthru.host.MemoryHostConfig;
 import dev.passthru.host.Sizes;
 import dev.passthru.pci.PciAddress;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +25,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,12 +56,8 @@ final class ViewCommand implements Callable<Integer> {
     @Option(names = {"-s", "--function"}, paramLabel = "BDF", description = "Only this function ([DDDD:]BB:DD.F).")
     private String function;
 
-    @Option(names = "--bar", paramLabel = "N=SIZE", mapFallbackValue = "",
-            description = "Size of BAR N (4096, 4K, 16M, 0x1000), where the dump has no [size=...] line; 0 leaves it out.")
-    private Map<Integer, String> barSizes = new LinkedHashMap<>();
-
-    @Option(names = "--rom", paramLabel = "SIZE", description = "Size of the expansion ROM; 0 leaves it out.")
-    private String romSize;
+    @Mixin
+    private BarSizeOptions sizes;
 
     @Option(names = "--permissive", description = "Let writes to reserved bits reach the host (xl's permissive=1).")
     private boolean permissive;
@@ -86,8 +82,8 @@ final class ViewCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<GuestWrite> guestWrites = writes.stream().map(GuestWrite::parse).toList();
-        Map<Integer, Long> sizes = parseSizes();
-        Long rom = romSize == null ? null : parseSize(romSize, "--rom");
+        Map<Integer, Long> barSizes = sizes.bars();
+        Long rom = sizes.rom();
         List<DumpedFunction> functions = select(LspciDumpReader.read(dump));
         ConfigOptions options = new ConfigOptions(permissive, powerManagement, ConfigOptions.DEFAULT.policy());
         PrintWriter out = command.commandLine().getOut();
@@ -96,7 +92,7 @@ final class ViewCommand implements Callable<Integer> {
         List<String> failures = new ArrayList<>();
         for (DumpedFunction f : functions) {
             try {
-                BarLayout bars = DumpBars.layout(f, sizes, rom);
+                BarLayout bars = DumpBars.layout(f, barSizes, rom);
                 VirtualConfigSpace view = VirtualConfigSpace.create(MemoryHostConfig.of(f.config()), bars, options);
                 List<String> effects = new ArrayList<>();
                 for (GuestWrite w : guestWrites) {
@@ -140,20 +136,6 @@ final class ViewCommand implements Callable<Integer> {
                     + String.join(", ", all.stream().map(f -> f.address().shortForm()).toList()) + ")");
         }
         return found;
-    }
-
-    private Map<Integer, Long> parseSizes() {
-        Map<Integer, Long> sizes = new HashMap<>();
-        barSizes.forEach((index, size) -> sizes.put(index, parseSize(size, "--bar " + index)));
-        return sizes;
-    }
-
-    private static long parseSize(String text, String option) {
-        try {
-            return Sizes.parse(text);
-        } catch (SyntaxError e) {
-            throw new InputError("bad " + option + " size " + e.getMessage());
-        }
     }
 
     /** lspci's lengths: -x 64 bytes, -xx and -xxx 256, -xxxx 4096; never past what the host gave. */

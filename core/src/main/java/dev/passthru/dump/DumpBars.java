@@ -4,6 +4,7 @@ import dev.passthru.InputError;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.BarLayout;
 import dev.passthru.host.HostBar;
+import dev.passthru.host.UnsizedBar;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +25,6 @@ public final class DumpBars {
 
     /** What one BAR register (pair, for 64-bit) of a dump says. */
     public record BarRegister(int index, BarKind kind, boolean prefetchable, long address) {
-        String describe() {
-            return new HostBar(index, kind, prefetchable, 16).describe();
-        }
     }
 
     /** The BAR registers of the function's header type, upper halves of 64-bit BARs left out. */
@@ -68,11 +66,18 @@ public final class DumpBars {
         };
     }
 
+    /** The BARs whose sizes are known, and those whose sizes are not. */
+    public record Bars(BarLayout layout, List<UnsizedBar> unsized) {
+    }
+
     /**
+     * Sizes each BAR from {@code sizes}, else from the dump's {@code [size=...]} lines; a BAR
+     * that holds an address but has neither is unsized.
+     *
      * @param sizes   BAR sizes by register index that override the dump's; 0 leaves a BAR out
      * @param romSize the ROM size, overriding the dump's; {@code null} keeps the dump's
      */
-    public static BarLayout layout(DumpedFunction function, Map<Integer, Long> sizes, Long romSize) {
+    public static Bars partition(DumpedFunction function, Map<Integer, Long> sizes, Long romSize) {
         int count = barCount(function);
         for (int index : sizes.keySet()) {
             if (index < 0 || index >= count) {
@@ -81,29 +86,34 @@ public final class DumpBars {
             }
         }
         List<HostBar> bars = new ArrayList<>();
+        List<UnsizedBar> unsized = new ArrayList<>();
         for (BarRegister register : registers(function)) {
             int index = register.index();
             Long size = sizes.containsKey(index) ? sizes.get(index) : function.barSizes().get(index);
             if (size == null && register.address() != 0) {
-                throw new InputError(String.format(
-                        "%s: %s BAR %d (%s at 0x%x) has no size in the dump; give it with --bar %d=SIZE",
-                        function.source(), function.address(), index, register.describe(), register.address(), index));
-            }
-            if (size != null && size != 0) {
-                bars.add(new HostBar(index, register.kind(), register.prefetchable(), size));
+                unsized.add(new UnsizedBar(index, register.kind(), register.prefetchable(), register.address()));
+            } else if (size != null && size != 0) {
+                bars.add(new HostBar(index, register.kind(), register.prefetchable(), size, register.address()));
             }
         }
         long rom = romSize != null ? romSize : function.romSize();
         if (romSize == null && rom == 0 && romAddress(function) != 0 && count > 0) {
-            throw new InputError(String.format(
-                    "%s: %s expansion ROM at 0x%x has no size in the dump; give it with --rom SIZE (--rom 0 leaves it out)",
-                    function.source(), function.address(), romAddress(function)));
+            unsized.add(new UnsizedBar(UnsizedBar.ROM, BarKind.MEM32, false, romAddress(function)));
         }
         try {
-            return new BarLayout(bars, rom);
+            return new Bars(new BarLayout(bars, rom, rom == 0 ? 0 : romAddress(function)), unsized);
         } catch (InputError e) {
             throw new InputError(function.source() + ": " + function.address() + " " + e.getMessage());
         }
+    }
+
+    /** The layout when every BAR has a size; otherwise an error naming the first that has none. */
+    public static BarLayout layout(DumpedFunction function, Map<Integer, Long> sizes, Long romSize) {
+        Bars bars = partition(function, sizes, romSize);
+        if (!bars.unsized().isEmpty()) {
+            throw new InputError(function.source() + ": " + function.address() + " " + bars.unsized().getFirst().problem());
+        }
+        return bars.layout();
     }
 
     private static int headerType(DumpedFunction function) {

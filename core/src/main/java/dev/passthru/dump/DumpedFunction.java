@@ -3,6 +3,7 @@ package dev.passthru.dump;
 import dev.passthru.pci.PciAddress;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One function read from an lspci dump.
@@ -12,10 +13,14 @@ import java.util.Map;
  * @param config      the config bytes given, 64, 256, 4096 or a partial number of 16-byte rows
  * @param barSizes    BAR sizes from {@code Region N: ... [size=...]} lines, by register index
  * @param romSize     expansion ROM size from the {@code Expansion ROM ... [size=...]} line, 0 if none
+ * @param driver      from the {@code Kernel driver in use:} line, if the dump has one
+ * @param irq         from the {@code Interrupt: pin A routed to IRQ N} line, else the interrupt
+ *                    line register; 0 for none
  * @param source      file name and line of the title, for messages
  */
 public record DumpedFunction(PciAddress address, String description, byte[] config,
-                             Map<Integer, Long> barSizes, long romSize, String source) {
+                             Map<Integer, Long> barSizes, long romSize, Optional<String> driver, int irq,
+                             String source) {
 
     public DumpedFunction {
         barSizes = Map.copyOf(barSizes);

@@ -16,9 +16,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static dev.passthru.pci.PciRegs.PCI_INTERRUPT_LINE;
 
 /**
  * Reads dumps in the form {@code lspci -x}, {@code -xxx} and {@code -xxxx} write: a title line
@@ -33,11 +36,31 @@ public final class LspciDumpReader {
     private static final Pattern ROW = Pattern.compile("^([0-9a-fA-F]{2,3}):((?: [0-9a-fA-F]{2})*)\\s*$");
     private static final Pattern REGION_SIZE = Pattern.compile("^\\s+Region (\\d+): .*\\[size=([0-9]+[KMGTPE]?)\\]");
     private static final Pattern ROM_SIZE = Pattern.compile("^\\s+Expansion ROM at .*\\[size=([0-9]+[KMGTPE]?)\\]");
+    private static final Pattern DRIVER = Pattern.compile("^\\s+Kernel driver in use: (\\S+)");
+    private static final Pattern IRQ = Pattern.compile("^\\s+Interrupt: pin [A-D] routed to IRQ (\\d+)");
 
     private LspciDumpReader() {
     }
 
+    /** What a dump holds: the functions that read cleanly, and one line for each that did not. */
+    public record Contents(List<DumpedFunction> functions, List<String> problems) {
+    }
+
+    /** Every function of the dump, or an {@link InputError} for the first problem in it. */
     public static List<DumpedFunction> read(Path file) {
+        return strict(scan(file));
+    }
+
+    /** As {@link #read}, from lines already read; {@code name} is for messages. */
+    public static List<DumpedFunction> parse(String name, List<String> lines) {
+        return strict(scan(name, lines));
+    }
+
+    /**
+     * The functions that read cleanly and a problem line for each that did not (a bad row,
+     * a duplicate address); an unreadable file, or one with no function at all, is an error.
+     */
+    public static Contents scan(Path file) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -46,13 +69,15 @@ public final class LspciDumpReader {
         } catch (IOException e) {
             throw new InputError(file + ": cannot read: " + e.getMessage());
         }
-        return parse(file.toString(), lines);
+        return scan(file.toString(), lines);
     }
 
-    public static List<DumpedFunction> parse(String name, List<String> lines) {
+    public static Contents scan(String name, List<String> lines) {
         List<DumpedFunction> functions = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         Set<PciAddress> seen = new HashSet<>();
         Current current = null;
+        boolean skipping = false;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             String where = name + ":" + (i + 1);
@@ -60,37 +85,67 @@ public final class LspciDumpReader {
                 continue;
             }
             Matcher title = TITLE.matcher(line);
-            Matcher row = ROW.matcher(line);
-            if (Character.isWhitespace(line.charAt(0))) {
-                if (current != null) {
-                    current.decoded(line, where);
+            try {
+                if (!Character.isWhitespace(line.charAt(0)) && !ROW.matcher(line).matches() && title.matches()) {
+                    finish(current, functions, problems);
+                    current = null;
+                    skipping = false;
+                    PciAddress address = address(title.group(1), where);
+                    if (!seen.add(address)) {
+                        throw new InputError(where + ": function " + address + " appears twice in the dump; "
+                                + "this one is left out");
+                    }
+                    current = new Current(address, title.group(2) == null ? "" : title.group(2), where);
+                } else if (!skipping) {
+                    line(current, line, where);
                 }
-            } else if (row.matches()) {
-                if (current == null) {
-                    throw new InputError(where + ": config row before any function's title line");
-                }
-                current.row(row, where);
-            } else if (title.matches()) {
-                if (current != null) {
-                    functions.add(current.finish());
-                }
-                PciAddress address = address(title.group(1), where);
-                if (!seen.add(address)) {
-                    throw new InputError(where + ": function " + address + " appears twice in the dump");
-                }
-                current = new Current(address, title.group(2) == null ? "" : title.group(2), where);
-            } else {
-                throw new InputError(where + ": expected a title line 'BB:DD.F description' or a row "
-                        + "'OFF: hh hh ...' of 16 hex bytes, found '" + abbreviate(line) + "'");
+            } catch (InputError e) {
+                problems.add(e.getMessage());
+                current = null;
+                skipping = true;
             }
         }
-        if (current != null) {
-            functions.add(current.finish());
-        }
-        if (functions.isEmpty()) {
+        finish(current, functions, problems);
+        if (functions.isEmpty() && problems.isEmpty()) {
             throw new InputError(name + ": no function in the dump (expected lspci -x, -xxx or -xxxx output)");
         }
-        return functions;
+        return new Contents(functions, problems);
+    }
+
+    /** A row or a decoded line of the current function. */
+    private static void line(Current current, String line, String where) {
+        Matcher row = ROW.matcher(line);
+        if (Character.isWhitespace(line.charAt(0))) {
+            if (current != null) {
+                current.decoded(line, where);
+            }
+        } else if (row.matches()) {
+            if (current == null) {
+                throw new InputError(where + ": config row before any function's title line");
+            }
+            current.row(row, where);
+        } else {
+            throw new InputError(where + ": expected a title line 'BB:DD.F description' or a row "
+                    + "'OFF: hh hh ...' of 16 hex bytes, found '" + abbreviate(line) + "'");
+        }
+    }
+
+    private static void finish(Current current, List<DumpedFunction> functions, List<String> problems) {
+        if (current == null) {
+            return;
+        }
+        try {
+            functions.add(current.finish());
+        } catch (InputError e) {
+            problems.add(e.getMessage());
+        }
+    }
+
+    private static List<DumpedFunction> strict(Contents contents) {
+        if (!contents.problems().isEmpty()) {
+            throw new InputError(contents.problems().getFirst());
+        }
+        return contents.functions();
     }
 
     private static PciAddress address(String text, String where) {
@@ -113,6 +168,8 @@ public final class LspciDumpReader {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final Map<Integer, Long> sizes = new HashMap<>();
         private long romSize;
+        private String driver;
+        private int irq = -1;
 
         Current(PciAddress address, String description, String source) {
             this.address = address;
@@ -149,6 +206,14 @@ public final class LspciDumpReader {
             if (rom.find()) {
                 romSize = size(rom.group(1), where);
             }
+            Matcher driverLine = DRIVER.matcher(line);
+            if (driverLine.find()) {
+                driver = driverLine.group(1);
+            }
+            Matcher irqLine = IRQ.matcher(line);
+            if (irqLine.find()) {
+                irq = Integer.parseInt(irqLine.group(1));
+            }
         }
 
         private long size(String text, String where) {
@@ -163,7 +228,10 @@ public final class LspciDumpReader {
             if (bytes.size() == 0) {
                 throw new InputError(source + ": function " + address + " has no config rows");
             }
-            return new DumpedFunction(address, description, bytes.toByteArray(), sizes, romSize, source);
+            byte[] config = bytes.toByteArray();
+            int line = irq >= 0 || config.length <= PCI_INTERRUPT_LINE ? Math.max(irq, 0) : config[PCI_INTERRUPT_LINE] & 0xff;
+            return new DumpedFunction(address, description, config, sizes, romSize, Optional.ofNullable(driver), line,
+                    source);
         }
     }
 }

@@ -12,12 +12,18 @@ import java.util.Optional;
  * The BARs and expansion ROM a host function implements: what the config engine needs to answer
  * sizing probes and to tell where the guest put each one.
  *
- * @param bars    implemented BARs in index order
- * @param romSize expansion ROM bytes, 0 when there is none
+ * @param bars       implemented BARs in index order
+ * @param romSize    expansion ROM bytes, 0 when there is none
+ * @param romAddress where the host put the ROM; 0 when not known or unassigned
  */
-public record BarLayout(List<HostBar> bars, long romSize) {
+public record BarLayout(List<HostBar> bars, long romSize, long romAddress) {
 
     public static final BarLayout NONE = new BarLayout(List.of(), 0);
+
+    /** A layout whose ROM address is not known (or does not matter). */
+    public BarLayout(List<HostBar> bars, long romSize) {
+        this(bars, romSize, 0);
+    }
 
     /** Smallest memory BAR, as the spec allows (16 bytes), and I/O BAR (4 bytes). */
     static final long MIN_MEMORY_SIZE = 16;

@@ -7,8 +7,14 @@ package dev.passthru.host;
  * @param kind         I/O, 32-bit or 64-bit memory
  * @param prefetchable memory BARs only
  * @param size         bytes the BAR decodes, a power of two
+ * @param address      where the host put it (machine address); 0 when not known or unassigned
  */
-public record HostBar(int index, BarKind kind, boolean prefetchable, long size) {
+public record HostBar(int index, BarKind kind, boolean prefetchable, long size, long address) {
+
+    /** A BAR whose host address is not known (or does not matter). */
+    public HostBar(int index, BarKind kind, boolean prefetchable, long size) {
+        this(index, kind, prefetchable, size, 0);
+    }
 
     /** The register's read-only low bits: space, memory type and prefetchable. */
     public int typeBits() {
@@ -21,6 +27,10 @@ public record HostBar(int index, BarKind kind, boolean prefetchable, long size) 
 
     /** "64-bit prefetchable memory", "I/O ports": for messages and listings. */
     public String describe() {
+        return describe(kind, prefetchable);
+    }
+
+    public static String describe(BarKind kind, boolean prefetchable) {
         return kind.isMemory() && prefetchable
                 ? kind.description().replace(" memory", " prefetchable memory")
                 : kind.description();

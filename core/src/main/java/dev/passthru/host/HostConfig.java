@@ -24,4 +24,23 @@ public interface HostConfig {
 
     /** Writes {@code width} bytes at {@code offset}; the caller keeps the access inside {@link #size()}. */
     void write(int offset, int width, int value);
+
+    /**
+     * The first {@code length} bytes (at most {@link #size()}), all-ones past {@link #readable()};
+     * a source that can read many bytes at once does so.
+     */
+    default byte[] snapshot(int length) {
+        byte[] out = new byte[Math.min(length, size())];
+        int at = 0;
+        for (; at + 4 <= out.length; at += 4) {
+            int value = read(at, 4);
+            for (int i = 0; i < 4; i++) {
+                out[at + i] = (byte) (value >>> (8 * i));
+            }
+        }
+        for (; at < out.length; at++) {
+            out[at] = (byte) read(at, 1);
+        }
+        return out;
+    }
 }

@@ -6,8 +6,9 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Config space held in memory: a recorded function, or a test's stand-in. Writes are stored as
- * written, like plain memory, so that a test sees exactly what the device model forwarded.
+ * Config space held in memory: a recorded function, or a test's stand-in. Plain memory stores
+ * writes as written, so that a test sees exactly what reached the host; a recording built with
+ * masks behaves like hardware: only writable bits take a write, write-1-to-clear bits clear.
  */
 public final class MemoryHostConfig implements HostConfig {
 
@@ -17,26 +18,37 @@ public final class MemoryHostConfig implements HostConfig {
     private final byte[] bytes;
     private final int size;
     private final int readable;
+    private final byte[] writable;
+    private final byte[] writeOneToClear;
 
-    private MemoryHostConfig(byte[] content, int size) {
-        this.size = size;
-        this.readable = Math.min(content.length, size);
-        this.bytes = new byte[size + 3];
-        Arrays.fill(bytes, (byte) 0xff);
-        System.arraycopy(content, 0, bytes, 0, readable);
-    }
-
-    /**
-     * A function whose config space is {@code content}: 256 or 4096 bytes, or fewer for a partial
-     * recording, in which case the function has 256 bytes (4096 when more than 256 are given) and
-     * the rest reads all-ones.
-     */
-    public static MemoryHostConfig of(byte[] content) {
-        int size = content.length > 256 ? 4096 : 256;
+    private MemoryHostConfig(byte[] content, byte[] writable, byte[] writeOneToClear) {
         if (content.length > 4096) {
             throw new IllegalArgumentException("config space of " + content.length + " bytes, at most 4096");
         }
-        return new MemoryHostConfig(content, size);
+        this.size = content.length > 256 ? 4096 : 256;
+        this.readable = content.length;
+        this.bytes = new byte[size + 3];
+        Arrays.fill(bytes, (byte) 0xff);
+        System.arraycopy(content, 0, bytes, 0, readable);
+        this.writable = writable;
+        this.writeOneToClear = writeOneToClear;
+    }
+
+    /**
+     * Plain memory holding {@code content}: 256 or 4096 bytes, or fewer for a partial recording,
+     * in which case the function has 256 bytes (4096 when more than 256 are given) and the rest
+     * reads all-ones.
+     */
+    public static MemoryHostConfig of(byte[] content) {
+        return new MemoryHostConfig(content, null, null);
+    }
+
+    /**
+     * A recording that behaves like hardware: per byte, the bits a write may change and the bits
+     * a 1 written clears; every other bit keeps its value.
+     */
+    public static MemoryHostConfig withMasks(byte[] content, byte[] writable, byte[] writeOneToClear) {
+        return new MemoryHostConfig(content, writable.clone(), writeOneToClear.clone());
     }
 
     @Override
@@ -58,7 +70,14 @@ public final class MemoryHostConfig implements HostConfig {
     @Override
     public void write(int offset, int width, int value) {
         for (int i = 0; i < width; i++) {
-            bytes[offset + i] = (byte) (value >>> (8 * i));
+            int at = offset + i;
+            int data = (value >>> (8 * i)) & 0xff;
+            if (writable == null) {
+                bytes[at] = (byte) data;
+            } else if (at < writable.length) {
+                int keep = bytes[at] & ~writable[at];
+                bytes[at] = (byte) (((data & writable[at]) | keep) & ~(data & writeOneToClear[at]));
+            }
         }
     }
 

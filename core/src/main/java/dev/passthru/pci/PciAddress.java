@@ -105,12 +105,17 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
 
     /** {@code BB:DD.F}, as lspci prints functions of domain 0. */
     public String shortForm() {
-        return String.format("%02x:%02x.%x", bus, device, function);
+        return appendShort(new StringBuilder(7)).toString();
     }
 
     @Override
     public String toString() {
-        return String.format("%04x:%02x:%02x.%x", domain, bus, device, function);
+        return appendShort(Hex.append(new StringBuilder(12), domain, 4).append(':')).toString();
+    }
+
+    private StringBuilder appendShort(StringBuilder out) {
+        Hex.append(out, bus, 2).append(':');
+        return Hex.append(out, device, 2).append('.').append(Character.forDigit(function, 16));
     }
 
     @Override

@@ -65,7 +65,7 @@ class ViewCommandTest {
         Cli cli = Cli.run("view", Fixtures.dump("h100-header-partial.txt").toString());
         assertThat(cli.status()).isEqualTo(2);
         assertThat(cli.err().lines()).singleElement().asString()
-                .endsWith("BAR 0 (64-bit prefetchable memory at 0x38c002000000) has no size in the dump; give it with --bar 0=SIZE");
+                .endsWith("BAR 0 (64-bit prefetchable memory at 0x38c002000000) has no known size; give it with --bar 0=SIZE");
     }
 
     @Test

@@ -1,22 +1,19 @@
 package dev.passthru.config;
 
 import dev.passthru.Fixtures;
+import dev.passthru.Lspci;
 import dev.passthru.dump.LspciDumpWriter;
 import dev.passthru.host.MemoryHostConfig;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,7 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LspciOracleTest {
 
-    private static final Pattern FUNCTION = Pattern.compile("^((?:[0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]) ");
     private static final Pattern CAPABILITY = Pattern.compile("^\\tCapabilities: \\[([0-9a-f]+)(?: v\\d+)?\\] (.*)$");
     private static final Pattern KIND = Pattern.compile("^([A-Za-z][A-Za-z /&()-]*?)(?=:|\\s+version|\\s+\\(v\\d|\\s+\\d|\\s+[0-9a-f]{2}-|$)");
 
@@ -43,7 +39,7 @@ class LspciOracleTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dumps")
     void lspci_decodes_the_kept_capabilities_and_none_of_the_hidden_ones(Path file, @TempDir Path tmp) throws Exception {
-        Assumptions.assumeTrue(lspciInstalled(), "SKIPPED: lspci (pciutils) is not installed; .ci/run installs it");
+        Lspci.assumeInstalled();
         List<FixtureFunctions.Entry> entries = FixtureFunctions.all().stream().filter(e -> e.file().equals(file)).toList();
         StringBuilder guestDump = new StringBuilder();
         Map<String, VirtualConfigSpace> views = new LinkedHashMap<>();
@@ -106,34 +102,9 @@ class LspciOracleTest {
     }
 
     /** lspci -F FILE -vvv, split by function. */
-    private static Map<String, List<String>> lspci(Path file) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder("lspci", "-F", file.toString(), "-vvv")
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as("lspci exit status on " + file).isZero();
+    private static Map<String, List<String>> lspci(Path file) {
         Map<String, List<String>> byFunction = new LinkedHashMap<>();
-        List<String> current = null;
-        for (String line : output.split("\n")) {
-            Matcher m = FUNCTION.matcher(line);
-            if (m.find()) {
-                current = new ArrayList<>();
-                byFunction.put(m.group(1), current);
-            } else if (current != null) {
-                current.add(line);
-            }
-        }
+        Lspci.byFunction(Lspci.run("-F", file.toString(), "-vvv")).forEach((bdf, entry) -> byFunction.put(bdf, entry.lines()));
         return byFunction;
-    }
-
-    private static boolean lspciInstalled() {
-        try {
-            Process p = new ProcessBuilder("lspci", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
     }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LspciDumpReaderTest {
@@ -52,9 +53,10 @@ class LspciDumpReaderTest {
     void bar_kinds_come_from_the_registers_and_sizes_from_the_dump() {
         DumpedFunction fs = Fixtures.function("cap-vendor-virtio.txt", "00:04.0");
         BarLayout layout = DumpBars.layout(fs, Map.of(), null);
-        assertThat(layout.bars()).containsExactly(
-                new HostBar(0, BarKind.MEM32, false, 16 * 1024),
-                new HostBar(2, BarKind.MEM64, true, 1L << 30));
+        assertThat(layout.bars()).extracting(HostBar::index, HostBar::kind, HostBar::prefetchable, HostBar::size, HostBar::address)
+                .containsExactly(
+                        tuple(0, BarKind.MEM32, false, 16L * 1024, 0xa0008000L),
+                        tuple(2, BarKind.MEM64, true, 1L << 30, 0x200000000L));
     }
 
     @Test
@@ -63,7 +65,7 @@ class LspciDumpReaderTest {
         assertThatThrownBy(() -> DumpBars.layout(h100, Map.of(), null))
                 .isInstanceOf(InputError.class)
                 .hasMessageEndingWith("0000:62:00.0 BAR 0 (64-bit prefetchable memory at 0x38c002000000) "
-                        + "has no size in the dump; give it with --bar 0=SIZE");
+                        + "has no known size; give it with --bar 0=SIZE");
         BarLayout given = DumpBars.layout(h100, Map.of(0, 32L << 20, 2, 128L << 30, 4, 32L << 20), null);
         assertThat(given.bars()).extracting(HostBar::size).containsExactly(32L << 20, 128L << 30, 32L << 20);
     }
@@ -97,7 +99,24 @@ class LspciDumpReaderTest {
     void a_duplicate_function_names_the_line() {
         String row = "00: 86 80 00 00 00 00 00 00 00 00 00 00 00 00 00 00";
         assertThatThrownBy(() -> LspciDumpReader.parse("t.txt", List.of("00:01.0 A", row, "", "00:01.0 B", row)))
-                .hasMessage("t.txt:4: function 0000:00:01.0 appears twice in the dump");
+                .hasMessage("t.txt:4: function 0000:00:01.0 appears twice in the dump; this one is left out");
+    }
+
+    @Test
+    void a_bad_function_is_one_problem_and_the_others_still_read() {
+        String row = "00: 86 80 00 00 00 00 00 00 00 00 00 00 00 00 00 00";
+        LspciDumpReader.Contents contents = LspciDumpReader.scan("t.txt", List.of(
+                "00:01.0 A", row,
+                "00:02.0 B", "00: 86 80 zz 00 00 00 00 00 00 00 00 00 00 00 00 00", "10: 00",
+                "00:03.0 C", row,
+                "00:01.0 D", row,
+                "00:04.0 E", row));
+        assertThat(contents.functions()).extracting(f -> f.address().shortForm())
+                .containsExactly("00:01.0", "00:03.0", "00:04.0");
+        assertThat(contents.problems()).containsExactly(
+                "t.txt:4: expected a title line 'BB:DD.F description' or a row 'OFF: hh hh ...' of 16 hex bytes, "
+                        + "found '00: 86 80 zz 00 00 00 00 00 00 00 00 00 ...'",
+                "t.txt:8: function 0000:00:01.0 appears twice in the dump; this one is left out");
     }
 
     @Test
