@@ -13,7 +13,6 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "PCI device pass-through for virtual machines: the device model.",
-        subcommands = {SpecCommand.class, ViewCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 done, 1 failed, 2 bad input (one line on stderr says what and where)."})
 public final class Main implements Runnable {
 
@@ -24,9 +23,19 @@ public final class Main implements Runnable {
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
+    private static final CommandTree COMMANDS = CommandTree.of(Main::new)
+            .with("spec", SpecCommand::new)
+            .with("view", ViewCommand::new)
+            .with("host", CommandTree.of(HostCommand::new)
+                    .with("list", HostListCommand::new)
+                    .with("show", HostShowCommand::new)
+                    .with("snapshot", HostSnapshotCommand::new))
+            .with("pci-assignable-list", PciAssignableListCommand::new)
+            .with("help", CommandLine.HelpCommand::new);
+
     /** Runs a command line with the given output streams and returns its exit status. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = COMMANDS.build(args);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, ignored) -> {

@@ -1,0 +1,76 @@
+package dev.passthru.cli;
+
+import dev.passthru.InputError;
+import dev.passthru.host.HostFunction;
+import dev.passthru.host.profile.ProfileWriter;
+import dev.passthru.pci.ConfigHeader;
+import dev.passthru.pci.PciAddress;
+import dev.passthru.pci.PciIds;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+
+
+/** {@code passthru host snapshot}: record a host function as a profile. */
+@Command(name = "snapshot",
+        mixinStandardHelpOptions = true,
+        description = "Record a host function as a profile (JSON: config bytes, BARs with addresses and sizes, ROM, IRQ, "
+                + "IOMMU group, driver), which --profile-dir then serves as a stand-in for the hardware.",
+        footer = {"", "Examples:",
+                "  passthru host snapshot 00:03.0 -o nic.json",
+                "  passthru host snapshot 09:00.0 --dump examples/dumps/amd-fiji-gpu.txt --bar 0=256M --bar 2=2M --bar 4=256 --bar 5=256K --rom 128K -o gpu.json"})
+final class HostSnapshotCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec command;
+
+    @Mixin
+    private OneFunctionOptions function;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write the profile (default: standard output).")
+    private Path output;
+
+    @Override
+    public Integer call() {
+        OneFunctionOptions.Found found = function.find();
+        HostFunction f = found.function();
+        PciAddress address = f.address();
+        if (!f.unsized().isEmpty()) {
+            throw new InputError(f.source() + ": " + address + " " + f.unsized().getFirst().problem());
+        }
+        if (f.config().readable() < f.config().size()) {
+            command.commandLine().getErr().printf("passthru: only %d of %d bytes of %s's config space could be read%s; "
+                            + "the profile holds those%n", f.config().readable(), f.config().size(), address,
+                    f.origin().recorded() ? "" : " (the rest needs root)");
+        }
+        ConfigHeader header = f.header();
+        String profile = ProfileWriter.write(f, FunctionText.named(header, PciIds.system()));
+        if (output == null) {
+            command.commandLine().getOut().print(profile);
+            return ExitCodes.OK;
+        }
+        // Written beside the target and moved over it, so that a failed write leaves no half profile.
+        Path partial = output.resolveSibling(output.getFileName() + ".partial");
+        try {
+            Files.writeString(partial, profile, StandardCharsets.UTF_8);
+            Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // the first failure is the one worth reporting
+            }
+            throw new InputError(output + ": cannot write (" + e.getMessage() + ")");
+        }
+        return ExitCodes.OK;
+    }
+}
