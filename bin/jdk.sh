@@ -4,32 +4,44 @@
 # behind the java on PATH.
 required_jdk=25
 
+# Sets REPLY to the major version of the JDK at $1 (0 when it is not one). Bash builtins
+# only: the launcher runs this on every command, and each forked tool costs milliseconds.
 jdk_major() {
-  local release="$1/release" version
-  [[ -x "$1/bin/java" && -f "$release" ]] || { echo 0; return; }
-  version="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")"
-  echo "${version:-0}"
+  local line
+  REPLY=0
+  [[ -x "$1/bin/java" && -r "$1/release" ]] || return 0
+  while IFS= read -r line; do
+    if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
+      REPLY=${BASH_REMATCH[1]}
+      return 0
+    fi
+  done <"$1/release"
 }
 
+# Sets $jdk to JAVA_HOME when it is new enough, else to the newest JDK under /usr/lib/jvm or
+# behind the java on PATH; empty when there is none.
 find_jdk() {
-  local candidate best="" best_major=0 major on_path
-  if [[ -n "${JAVA_HOME:-}" && "$(jdk_major "$JAVA_HOME")" -ge $required_jdk ]]; then
-    echo "$JAVA_HOME"
-    return
+  local candidate best_major=0 on_path
+  jdk=""
+  if [[ -n "${JAVA_HOME:-}" ]]; then
+    jdk_major "$JAVA_HOME"
+    if ((REPLY >= required_jdk)); then
+      jdk="$JAVA_HOME"
+      return 0
+    fi
   fi
-  on_path="$(command -v java 2>/dev/null || true)"
-  [[ -n "$on_path" ]] && on_path="$(dirname "$(dirname "$(readlink -f "$on_path")")")"
+  on_path="$(type -P java || true)"
+  [[ -n "$on_path" ]] && on_path="$(readlink -f "$on_path")" && on_path="${on_path%/bin/java}"
   for candidate in /usr/lib/jvm/* $on_path; do
-    major="$(jdk_major "$candidate")"
-    if (( major >= required_jdk && major > best_major )); then
-      best="$candidate"
-      best_major=$major
+    jdk_major "$candidate"
+    if ((REPLY >= required_jdk && REPLY > best_major)); then
+      jdk="$candidate"
+      best_major=$REPLY
     fi
   done
-  [[ -n "$best" ]] && echo "$best"
 }
 
-jdk="$(find_jdk || true)"
+find_jdk
 if [[ -z "$jdk" ]]; then
   echo "passthru: needs JDK $required_jdk or newer (none in JAVA_HOME, /usr/lib/jvm or on PATH); install one, e.g. temurin-25-jdk" >&2
   exit 1
