@@ -16,7 +16,7 @@ if [[ ! -d "$tree/devices" ]]; then
 fi
 echo "tree: $tree ($(ls "$tree/devices" | wc -l) functions)" >&2
 
-# Warm both once: the first passthru run also writes its class-data archive.
+# Warm both once: the first passthru run after a build also records its AOT cache.
 lspci -A linux-sysfs -O sysfs.path="$tree" -n >/dev/null 2>&1
 "$root/bin/passthru" host list --sysfs "$tree" >/dev/null
 

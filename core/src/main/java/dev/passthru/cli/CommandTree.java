@@ -1,6 +1,7 @@
 package dev.passthru.cli;
 
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,21 +9,20 @@ import java.util.function.Supplier;
 
 /**
  * A command and its subcommands by name, in the order help lists them, built into picocli
- * only along the path a command line names. Picocli builds each command's model from its
- * annotations, which is most of a short command's start-up time; a listing should not pay for
- * every other command. Where a level's word is not one of its subcommands (none, an option,
+ * only along the path a command line names: a listing should not pay for building every other
+ * command's model. Where a level's word is not one of its subcommands (none, an option,
  * a typo, or {@code help}) all of that level is built, so that help and suggestions are whole.
  */
 final class CommandTree {
 
-    private final Supplier<Object> command;
+    private final Supplier<CommandSpec> command;
     private final Map<String, CommandTree> subcommands = new LinkedHashMap<>();
 
-    private CommandTree(Supplier<Object> command) {
+    private CommandTree(Supplier<CommandSpec> command) {
         this.command = command;
     }
 
-    static CommandTree of(Supplier<Object> command) {
+    static CommandTree of(Supplier<CommandSpec> command) {
         return new CommandTree(command);
     }
 
@@ -31,7 +31,7 @@ final class CommandTree {
         return this;
     }
 
-    CommandTree with(String name, Supplier<Object> subcommand) {
+    CommandTree with(String name, Supplier<CommandSpec> subcommand) {
         return with(name, of(subcommand));
     }
 

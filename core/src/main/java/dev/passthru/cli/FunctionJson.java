@@ -38,8 +38,8 @@ final class FunctionJson {
         doc.put("source", f.source());
         doc.put("driver", f.binding().driver().orElse(null));
         doc.put("iommuGroup", f.binding().iommuGroup().orElse(null));
-        doc.put("irq", f.binding().irq());
-        doc.put("numaNode", f.binding().numaNode());
+        doc.put("irq", f.binding().irq().isPresent() ? f.binding().irq().getAsInt() : null);
+        doc.put("numaNode", f.binding().numaNode().isPresent() ? f.binding().numaNode().getAsInt() : null);
         List<Map<String, Object>> bars = new ArrayList<>();
         for (HostBar bar : f.bars().bars()) {
             Map<String, Object> b = new LinkedHashMap<>();

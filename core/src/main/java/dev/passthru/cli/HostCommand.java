@@ -1,19 +1,23 @@
 package dev.passthru.cli;
 
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 
 /** {@code passthru host}: the host's PCI functions. */
-@Command(name = "host",
-        mixinStandardHelpOptions = true,
-        description = "The host's PCI functions: list them, show one, record one as a profile. They are read from "
-                + "sysfs (/sys/bus/pci, or --sysfs DIR), a folder of profiles (--profile-dir) or an lspci dump (--dump).")
 final class HostCommand implements Runnable {
 
-    @picocli.CommandLine.Spec
-    private picocli.CommandLine.Model.CommandSpec spec;
+    private CommandSpec command;
+
+    static CommandSpec spec() {
+        HostCommand host = new HostCommand();
+        host.command = Specs.command(host, "host",
+                "The host's PCI functions: list them, show one, record one as a profile. They are read from "
+                        + "sysfs (/sys/bus/pci, or --sysfs DIR), a folder of profiles (--profile-dir) or an lspci dump (--dump).");
+        return host.command;
+    }
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: list, show or snapshot");
+        throw new ParameterException(command.commandLine(), "a subcommand is needed: list, show or snapshot");
     }
 }

@@ -13,60 +13,59 @@ import dev.passthru.host.UnsizedBar;
 import dev.passthru.pci.ConfigHeader;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.pci.PciIds;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import static dev.passthru.pci.PciRegs.*;
 
 /** {@code passthru host show}: one host function in detail. */
-@Command(name = "show",
-        mixinStandardHelpOptions = true,
-        description = "Show one host function: identity, command and status, interrupt, BARs with addresses and sizes, "
-                + "capabilities, driver, IOMMU group and whether it may be given to a guest. With -x, -xxx or -xxxx, "
-                + "its config space as a dump that lspci -F decodes to the same bytes.",
-        footer = {"", "Examples:",
-                "  passthru host show 00:03.0 -v",
-                "  passthru host show 09:00.0 --dump examples/dumps/amd-fiji-gpu.txt --bar 0=256M --bar 2=2M --bar 4=256 --bar 5=256K --rom 128K",
-                "  passthru host show 00:03.0 -xxx > f.txt && lspci -F f.txt -xxx"})
 final class HostShowCommand implements Callable<Integer> {
 
-    @Spec
     private CommandSpec command;
 
-    @Mixin
-    private OneFunctionOptions function;
-
-    @Option(names = "-x", description = "Print the config space as a dump instead: -x 64 bytes, -xxx 256, -xxxx 4096.")
-    private boolean[] hex = new boolean[0];
-
-    @Option(names = "-v", description = "Decode each capability's main fields.")
-    private boolean verbose;
+    static CommandSpec spec() {
+        HostShowCommand show = new HostShowCommand();
+        CommandSpec spec = Specs.command(show, "show",
+                "Show one host function: identity, command and status, interrupt, BARs with addresses and sizes, "
+                        + "capabilities, driver, IOMMU group and whether it may be given to a guest. With -x, -xxx or "
+                        + "-xxxx, its config space as a dump that lspci -F decodes to the same bytes.");
+        OneFunctionOptions.addTo(spec);
+        spec.addOption(Specs.counted("-x", "Print the config space as a dump instead: -x 64 bytes, -xxx 256, -xxxx 4096."));
+        spec.addOption(Specs.flag("-v", "Decode each capability's main fields."));
+        Specs.footer(spec, "Examples:",
+                "  passthru host show 00:03.0 -v",
+                "  passthru host show 09:00.0 --dump examples/dumps/amd-fiji-gpu.txt --bar 0=256M --bar 2=2M --bar 4=256 --bar 5=256K --rom 128K",
+                "  passthru host show 00:03.0 -xxx > f.txt && lspci -F f.txt -xxx");
+        show.command = spec;
+        return spec;
+    }
 
     @Override
     public Integer call() {
-        OneFunctionOptions.Found found = function.find();
+        Args args = Args.of(command);
+        int hex = args.count("-x");
+        OneFunctionOptions.Found found = OneFunctionOptions.find(args);
         HostFunction f = found.function();
         PciAddress address = f.address();
         ConfigHeader header = f.header();
         StringBuilder out = new StringBuilder();
-        if (hex.length > 0) {
-            int wanted = hex.length == 1 ? 64 : hex.length < 4 ? 256 : 4096;
+        if (hex > 0) {
+            int wanted = hex == 1 ? 64 : hex < 4 ? 256 : 4096;
             int length = Math.min(wanted, f.config().readable()) & ~0xf;
             LspciDumpWriter.write(out, address, FunctionText.named(header, PciIds.system()), f.config().snapshot(length));
         } else {
-            describe(out, f, header, Assignability.judge(found.inventory(), false).get(address));
+            describe(out, f, header, Assignability.judge(found.inventory(), false).get(address), args.flag("-v"));
         }
         command.commandLine().getOut().print(out);
         return ExitCodes.OK;
     }
 
-    private void describe(StringBuilder out, HostFunction f, ConfigHeader h, Assignability.Verdict verdict) {
+    private static void describe(StringBuilder out, HostFunction f, ConfigHeader h, Assignability.Verdict verdict,
+                                 boolean verbose) {
         PciIds ids = PciIds.system();
         HostConfig config = f.config();
         out.append(f.address()).append(' ').append(FunctionText.named(h, ids)).append('\n');
@@ -78,7 +77,7 @@ final class HostShowCommand implements Callable<Integer> {
         line(out, "Control: %s", HeaderText.control(config.read(PCI_COMMAND, 2)));
         line(out, "Status: %s", HeaderText.status(config.read(PCI_STATUS, 2)));
         if (h.interruptPin() != 0) {
-            line(out, "Interrupt: pin %c, IRQ %d", (char) ('A' + h.interruptPin() - 1), f.binding().irq());
+            line(out, "Interrupt: pin %c, IRQ %s", (char) ('A' + h.interruptPin() - 1), known(f.binding().irq()));
         }
         for (HostBar bar : f.bars().bars()) {
             line(out, "Region %d: %s at 0x%x [size=%s]", bar.index(), bar.describe(), bar.address(), Sizes.format(bar.size()));
@@ -98,7 +97,7 @@ final class HostShowCommand implements Callable<Integer> {
         }
         line(out, "Kernel driver in use: %s", f.binding().driver().orElse("none"));
         line(out, "IOMMU group: %s", f.binding().iommuGroup().orElse("none"));
-        line(out, "NUMA node: %d", f.binding().numaNode());
+        line(out, "NUMA node: %s", known(f.binding().numaNode()));
         int readable = config.readable();
         line(out, "Config space: %d bytes%s", config.size(), readable >= config.size() ? ""
                 : f.origin().recorded() ? " (" + readable + " recorded)"
@@ -107,7 +106,11 @@ final class HostShowCommand implements Callable<Integer> {
     }
 
     private static List<HostCapability> concat(List<HostCapability> a, List<HostCapability> b) {
-        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+        return Stream.concat(a.stream(), b.stream()).toList();
+    }
+
+    private static String known(OptionalInt value) {
+        return value.isPresent() ? Integer.toString(value.getAsInt()) : "unknown";
     }
 
     private static void line(StringBuilder out, String format, Object... args) {

@@ -6,11 +6,7 @@ import dev.passthru.host.profile.ProfileWriter;
 import dev.passthru.pci.ConfigHeader;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.pci.PciIds;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,29 +15,30 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 
-
 /** {@code passthru host snapshot}: record a host function as a profile. */
-@Command(name = "snapshot",
-        mixinStandardHelpOptions = true,
-        description = "Record a host function as a profile (JSON: config bytes, BARs with addresses and sizes, ROM, IRQ, "
-                + "IOMMU group, driver), which --profile-dir then serves as a stand-in for the hardware.",
-        footer = {"", "Examples:",
-                "  passthru host snapshot 00:03.0 -o nic.json",
-                "  passthru host snapshot 09:00.0 --dump examples/dumps/amd-fiji-gpu.txt --bar 0=256M --bar 2=2M --bar 4=256 --bar 5=256K --rom 128K -o gpu.json"})
 final class HostSnapshotCommand implements Callable<Integer> {
 
-    @Spec
     private CommandSpec command;
 
-    @Mixin
-    private OneFunctionOptions function;
-
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write the profile (default: standard output).")
-    private Path output;
+    static CommandSpec spec() {
+        HostSnapshotCommand snapshot = new HostSnapshotCommand();
+        CommandSpec spec = Specs.command(snapshot, "snapshot",
+                "Record a host function as a profile (JSON: config bytes, BARs with addresses and sizes, ROM, IRQ, "
+                        + "IOMMU group, driver), which --profile-dir then serves as a stand-in for the hardware.");
+        OneFunctionOptions.addTo(spec);
+        spec.addOption(Specs.text(new String[] {"-o", "--output"}, "FILE",
+                "Where to write the profile (default: standard output)."));
+        Specs.footer(spec, "Examples:",
+                "  passthru host snapshot 00:03.0 -o nic.json",
+                "  passthru host snapshot 09:00.0 --dump examples/dumps/amd-fiji-gpu.txt --bar 0=256M --bar 2=2M --bar 4=256 --bar 5=256K --rom 128K -o gpu.json");
+        snapshot.command = spec;
+        return spec;
+    }
 
     @Override
     public Integer call() {
-        OneFunctionOptions.Found found = function.find();
+        Args args = Args.of(command);
+        OneFunctionOptions.Found found = OneFunctionOptions.find(args);
         HostFunction f = found.function();
         PciAddress address = f.address();
         if (!f.unsized().isEmpty()) {
@@ -54,10 +51,11 @@ final class HostSnapshotCommand implements Callable<Integer> {
         }
         ConfigHeader header = f.header();
         String profile = ProfileWriter.write(f, FunctionText.named(header, PciIds.system()));
-        if (output == null) {
+        if (args.text("--output") == null) {
             command.commandLine().getOut().print(profile);
             return ExitCodes.OK;
         }
+        Path output = Path.of(args.text("--output"));
         // Written beside the target and moved over it, so that a failed write leaves no half profile.
         Path partial = output.resolveSibling(output.getFileName() + ".partial");
         try {

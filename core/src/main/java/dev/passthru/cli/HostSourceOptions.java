@@ -5,43 +5,41 @@ import dev.passthru.host.HostSource;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.profile.ProfileSource;
 import dev.passthru.host.sysfs.SysfsSource;
-import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Model.ArgGroupSpec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /** Where host functions are read from: sysfs (the default), a folder of profiles, or a dump. */
 final class HostSourceOptions {
 
-    @ArgGroup(exclusive = true)
-    private Choice choice;
-
-    static final class Choice {
-        @Option(names = "--sysfs", paramLabel = "DIR",
-                description = "A sysfs PCI tree: the folder that holds devices/ (default: /sys/bus/pci).")
-        Path sysfs;
-
-        @Option(names = "--profile-dir", paramLabel = "DIR", description = "A folder of passthru profiles (*.json).")
-        Path profiles;
-
-        @Option(names = "--dump", paramLabel = "FILE", description = "An lspci -x/-xxx/-xxxx dump.")
-        Path dump;
+    private HostSourceOptions() {
     }
 
-    HostSource source() {
-        return source(java.util.Map.of(), null);
+    static void addTo(CommandSpec spec) {
+        spec.addArgGroup(ArgGroupSpec.builder().exclusive(true).multiplicity("0..1")
+                .addArg(Specs.text("--sysfs", "DIR",
+                        "A sysfs PCI tree: the folder that holds devices/ (default: /sys/bus/pci)."))
+                .addArg(Specs.text("--profile-dir", "DIR", "A folder of passthru profiles (*.json)."))
+                .addArg(Specs.text("--dump", "FILE", "An lspci -x/-xxx/-xxxx dump."))
+                .build());
+    }
+
+    static HostSource source(Args args) {
+        return source(args, Map.of(), null);
     }
 
     /** The source, where a dump's functions take these BAR and ROM sizes where it lacks them. */
-    HostSource source(java.util.Map<Integer, Long> dumpSizes, Long dumpRomSize) {
-        if (choice != null && choice.profiles != null) {
-            return new ProfileSource(choice.profiles);
+    static HostSource source(Args args, Map<Integer, Long> dumpSizes, Long dumpRomSize) {
+        if (args.text("--profile-dir") != null) {
+            return new ProfileSource(Path.of(args.text("--profile-dir")));
         }
-        if (choice != null && choice.dump != null) {
-            return new DumpSource(choice.dump, dumpSizes, dumpRomSize);
+        if (args.text("--dump") != null) {
+            return new DumpSource(Path.of(args.text("--dump")), dumpSizes, dumpRomSize);
         }
-        return new SysfsSource(choice != null && choice.sysfs != null ? choice.sysfs : SysfsSource.DEFAULT_ROOT, false);
+        String sysfs = args.text("--sysfs");
+        return new SysfsSource(sysfs != null ? Path.of(sysfs) : SysfsSource.DEFAULT_ROOT, false);
     }
 
     /**

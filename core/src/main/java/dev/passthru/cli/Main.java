@@ -2,36 +2,41 @@ package dev.passthru.cli;
 
 import dev.passthru.InputError;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 
 /** The {@code passthru} command line. */
-@Command(name = "passthru",
-        mixinStandardHelpOptions = true,
-        versionProvider = Main.Version.class,
-        description = "PCI device pass-through for virtual machines: the device model.",
-        footer = {"", "Exit status: 0 done, 1 failed, 2 bad input (one line on stderr says what and where)."})
 public final class Main implements Runnable {
 
-    @Spec
-    private CommandSpec spec;
+    private static final CommandTree COMMANDS = CommandTree.of(Main::spec)
+            .with("spec", SpecCommand::spec)
+            .with("view", ViewCommand::spec)
+            .with("host", CommandTree.of(HostCommand::spec)
+                    .with("list", HostListCommand::spec)
+                    .with("show", HostShowCommand::spec)
+                    .with("snapshot", HostSnapshotCommand::spec))
+            .with("pci-assignable-list", PciAssignableListCommand::spec)
+            .with("help", () -> CommandSpec.forAnnotatedObject(new CommandLine.HelpCommand()));
+
+    private CommandSpec command;
+
+    static CommandSpec spec() {
+        Main main = new Main();
+        main.command = Specs.footer(Specs.command(main, "passthru",
+                        "PCI device pass-through for virtual machines: the device model."),
+                "Exit status: 0 done, 1 failed, 2 bad input (one line on stderr says what and where).");
+        return main.command;
+    }
 
     public static void main(String[] args) {
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
-    private static final CommandTree COMMANDS = CommandTree.of(Main::new)
-            .with("spec", SpecCommand::new)
-            .with("view", ViewCommand::new)
-            .with("host", CommandTree.of(HostCommand::new)
-                    .with("list", HostListCommand::new)
-                    .with("show", HostShowCommand::new)
-                    .with("snapshot", HostSnapshotCommand::new))
-            .with("pci-assignable-list", PciAssignableListCommand::new)
-            .with("help", CommandLine.HelpCommand::new);
+    /** Every command, for tests and help. */
+    static CommandLine commands() {
+        return COMMANDS.build(new String[0]);
+    }
 
     /** Runs a command line with the given output streams and returns its exit status. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
@@ -64,8 +69,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed");
+        command.commandLine().usage(command.commandLine().getErr());
+        throw new CommandLine.ParameterException(command.commandLine(), "a command is needed");
     }
 
     /** The version from the jar's manifest, or "development" when run from classes. */

@@ -5,34 +5,33 @@ import dev.passthru.SyntaxError;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.Inventory;
 import dev.passthru.pci.PciAddress;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The one host function a command works on, where it is read from, and the BAR sizes a dump lacks. */
 final class OneFunctionOptions {
 
-    @Parameters(paramLabel = "BDF", description = "The function: [DDDD:]BB:DD.F.")
-    private String bdf;
+    private OneFunctionOptions() {
+    }
 
-    @Mixin
-    private HostSourceOptions sources;
-
-    @Mixin
-    private BarSizeOptions sizes;
+    static void addTo(CommandSpec spec) {
+        spec.addPositional(Specs.positional(0, "BDF", "The function: [DDDD:]BB:DD.F."));
+        HostSourceOptions.addTo(spec);
+        BarSizeOptions.addTo(spec);
+    }
 
     /** The function and the inventory it was found in. */
     record Found(Inventory inventory, HostFunction function) {
     }
 
     /** Reads the source and finds the function; a bad address or a missing function is bad input. */
-    Found find() {
+    static Found find(Args args) {
         PciAddress address;
         try {
-            address = PciAddress.parse(bdf);
+            address = PciAddress.parse(args.positional(0));
         } catch (SyntaxError e) {
             throw new InputError("bad function " + e.getMessage());
         }
-        Inventory inventory = sources.source(sizes.bars(), sizes.rom()).scan();
+        Inventory inventory = HostSourceOptions.source(args, BarSizeOptions.bars(args), BarSizeOptions.rom(args)).scan();
         HostFunction function = inventory.find(address).orElseThrow(() -> new InputError(
                 "no function " + address + " in " + inventory.source()
                         + inventory.problems().stream().filter(p -> p.contains(address.toString()))

@@ -15,12 +15,7 @@ import dev.passthru.host.HostBar;
 import dev.passthru.host.MemoryHostConfig;
 import dev.passthru.host.Sizes;
 import dev.passthru.pci.PciAddress;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -31,61 +26,58 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code passthru view}: the guest's view of host functions recorded in an lspci dump. */
-@Command(name = "view",
-        mixinStandardHelpOptions = true,
-        description = {
+final class ViewCommand implements Callable<Integer> {
+
+    private CommandSpec command;
+    private Path dump;
+    private String function;
+    private boolean permissive;
+    private int hex;
+    private boolean registers;
+
+    static CommandSpec spec() {
+        ViewCommand view = new ViewCommand();
+        CommandSpec spec = Specs.command(view, "view",
                 "Show what a guest sees of host functions recorded in an lspci dump (lspci -x, -xxx or -xxxx "
                         + "output, with or without -vvv lines): BARs, the capabilities kept and hidden, and with "
                         + "-x... the guest's config space as a dump that lspci -F decodes.",
                 "The view starts as after a reset: decode off, BARs at 0. --write applies guest config writes "
-                        + "first, in order, and prints the effects each one asks of the hypervisor."},
-        footer = {"", "Examples:",
-                "  passthru view examples/dumps/virtio-net.txt",
-                "  passthru view examples/dumps/virtio-net.txt --write 10.l=ffffffff --write 04.w=0003",
-                "  passthru view examples/dumps/amd-fiji-gpu.txt --bar 0=256M --bar 2=2M --bar 4=256 --bar 5=256K -xxxx > guest.txt",
+                        + "first, in order, and prints the effects each one asks of the hypervisor.");
+        spec.addPositional(Specs.positional(0, "DUMP", "An lspci dump file."));
+        spec.addOption(Specs.text(new String[] {"-s", "--function"}, "BDF", "Only this function ([DDDD:]BB:DD.F)."));
+        BarSizeOptions.addTo(spec);
+        spec.addOption(Specs.flag("--permissive", "Let writes to reserved bits reach the host (xl's permissive=1)."));
+        spec.addOption(Specs.flag("--power-mgmt", "Let the guest program the host's D-state (xl's power_mgmt=1)."));
+        spec.addOption(Specs.repeated("--write", "OFF.W=VALUE",
+                "A guest config write, as setpci takes it: hex offset, width b/w/l, hex value (04.w=0007)."));
+        spec.addOption(Specs.counted("-x", "Print the guest's config space as a dump instead: -x 64 bytes, "
+                + "-xxx 256, -xxxx 4096 (as lspci)."));
+        spec.addOption(Specs.flag("--registers", "Also list the register table: each register and how it is mediated."));
+        spec.addOption(Specs.flag("--json", "Print one JSON document for tooling."));
+        Specs.footer(spec, "Examples:",
+                "  passthru view examples/dumps/qemu-virtio.txt",
+                "  passthru view examples/dumps/qemu-virtio.txt -s 00:09.0 --write 14.l=febd6000 --write 04.w=0002",
+                "  passthru view examples/dumps/amd-fiji-gpu.txt --bar 0=256M --bar 2=2M --bar 4=256 --bar 5=256K --rom 128K -xxxx > guest.txt",
                 "  lspci -F guest.txt -vvv",
-                "", "Exit status: 0 done, 2 bad input (a dump that does not parse, a BAR without a size, ...)."})
-final class ViewCommand implements Callable<Integer> {
-
-    @Spec
-    private CommandSpec command;
-
-    @Parameters(paramLabel = "DUMP", description = "An lspci dump file.")
-    private Path dump;
-
-    @Option(names = {"-s", "--function"}, paramLabel = "BDF", description = "Only this function ([DDDD:]BB:DD.F).")
-    private String function;
-
-    @Mixin
-    private BarSizeOptions sizes;
-
-    @Option(names = "--permissive", description = "Let writes to reserved bits reach the host (xl's permissive=1).")
-    private boolean permissive;
-
-    @Option(names = "--power-mgmt", description = "Let the guest program the host's D-state (xl's power_mgmt=1).")
-    private boolean powerManagement;
-
-    @Option(names = "--write", paramLabel = "OFF.W=VALUE",
-            description = "A guest config write, as setpci takes it: hex offset, width b/w/l, hex value (04.w=0007).")
-    private List<String> writes = new ArrayList<>();
-
-    @Option(names = "-x", description = "Print the guest's config space as a dump instead: -x 64 bytes, "
-            + "-xxx 256, -xxxx 4096 (as lspci).")
-    private boolean[] hex = new boolean[0];
-
-    @Option(names = "--registers", description = "Also list the register table: each register and how it is mediated.")
-    private boolean registers;
-
-    @Option(names = "--json", description = "Print one JSON document for tooling.")
-    private boolean json;
+                "", "Exit status: 0 done, 2 bad input (a dump that does not parse, a BAR without a size, ...).");
+        view.command = spec;
+        return spec;
+    }
 
     @Override
     public Integer call() {
-        List<GuestWrite> guestWrites = writes.stream().map(GuestWrite::parse).toList();
-        Map<Integer, Long> barSizes = sizes.bars();
-        Long rom = sizes.rom();
+        Args args = Args.of(command);
+        dump = Path.of(args.positional(0));
+        function = args.text("--function");
+        permissive = args.flag("--permissive");
+        hex = args.count("-x");
+        registers = args.flag("--registers");
+        boolean json = args.flag("--json");
+        List<GuestWrite> guestWrites = args.repeated("--write").stream().map(GuestWrite::parse).toList();
+        Map<Integer, Long> barSizes = BarSizeOptions.bars(args);
+        Long rom = BarSizeOptions.rom(args);
         List<DumpedFunction> functions = select(LspciDumpReader.read(dump));
-        ConfigOptions options = new ConfigOptions(permissive, powerManagement, ConfigOptions.DEFAULT.policy());
+        ConfigOptions options = new ConfigOptions(permissive, args.flag("--power-mgmt"), ConfigOptions.DEFAULT.policy());
         PrintWriter out = command.commandLine().getOut();
         StringBuilder text = new StringBuilder();
         List<Object> documents = new ArrayList<>();
@@ -101,7 +93,7 @@ final class ViewCommand implements Callable<Integer> {
                 }
                 if (json) {
                     documents.add(document(f, view, effects));
-                } else if (hex.length > 0) {
+                } else if (hex > 0) {
                     LspciDumpWriter.write(text, f.address(), f.description(), view.guestBytes(dumpLength(f, view)));
                 } else {
                     summary(text, f, view, effects);
@@ -140,7 +132,7 @@ final class ViewCommand implements Callable<Integer> {
 
     /** lspci's lengths: -x 64 bytes, -xx and -xxx 256, -xxxx 4096; never past what the host gave. */
     private int dumpLength(DumpedFunction f, VirtualConfigSpace view) {
-        int wanted = hex.length == 1 ? 64 : hex.length < 4 ? 256 : 4096;
+        int wanted = hex == 1 ? 64 : hex < 4 ? 256 : 4096;
         return Math.min(Math.min(wanted, view.size()), f.config().length);
     }
 

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Functions recorded in an lspci dump, standing in for hardware. BAR sizes come from the
@@ -38,7 +39,7 @@ public final class DumpSource implements HostSource {
     }
 
     @Override
-    public Inventory scan() {
+    public Inventory scan(Detail detail) {
         LspciDumpReader.Contents contents = LspciDumpReader.scan(file);
         List<HostFunction> functions = new ArrayList<>();
         List<String> problems = new ArrayList<>(contents.problems());
@@ -59,7 +60,7 @@ public final class DumpSource implements HostSource {
      */
     public static HostFunction function(DumpedFunction dumped, Map<Integer, Long> sizes, Long romSize) {
         DumpBars.Bars bars = DumpBars.partition(dumped, sizes, romSize);
-        HostBinding binding = new HostBinding(dumped.driver(), Optional.empty(), dumped.irq(), -1);
+        HostBinding binding = new HostBinding(dumped.driver(), Optional.empty(), OptionalInt.of(dumped.irq()), OptionalInt.empty());
         try {
             return RecordedFunctions.of(dumped.address(), Origin.DUMP, dumped.source(), dumped.config(),
                     bars.layout(), bars.unsized(), binding);

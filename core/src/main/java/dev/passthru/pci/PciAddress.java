@@ -118,6 +118,20 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
         return Hex.append(out, device, 2).append('.').append(Character.forDigit(function, 16));
     }
 
+    /**
+     * Written out rather than left to the record: the generated form is bound on first use
+     * through method handles, which costs a short-lived command more than all its lookups.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PciAddress a && domain == a.domain && routingId() == a.routingId();
+    }
+
+    @Override
+    public int hashCode() {
+        return domain << 16 | routingId();
+    }
+
     @Override
     public int compareTo(PciAddress o) {
         int c = Integer.compare(domain, o.domain);

@@ -3,22 +3,37 @@ package dev.passthru.cli;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MainTest {
 
     @Test
     void every_command_has_help() {
-        CommandLine root = new CommandLine(new Main());
         assertThat(Cli.run("--help").status()).isZero();
-        for (String name : root.getSubcommands().keySet()) {
-            if (name.equals("help")) {
-                continue;
-            }
-            Cli cli = Cli.run(name, "--help");
-            assertThat(cli.status()).as(name).isZero();
-            assertThat(cli.out()).as(name).startsWith("Usage: passthru " + name);
+        List<String> paths = new ArrayList<>();
+        collect(Main.commands(), List.of(), paths);
+        assertThat(paths).contains("spec", "view", "host", "host list", "host show", "host snapshot", "pci-assignable-list");
+        for (String path : paths) {
+            List<String> args = new ArrayList<>(List.of(path.split(" ")));
+            args.add("--help");
+            Cli cli = Cli.run(args.toArray(String[]::new));
+            assertThat(cli.status()).as(path).isZero();
+            assertThat(cli.out()).as(path).startsWith("Usage: passthru " + path);
         }
+    }
+
+    private static void collect(CommandLine command, List<String> prefix, List<String> paths) {
+        command.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help")) {
+                List<String> path = new ArrayList<>(prefix);
+                path.add(name);
+                paths.add(String.join(" ", path));
+                collect(sub, path, paths);
+            }
+        });
     }
 
     @Test

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static dev.passthru.pci.PciRegs.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,7 +27,7 @@ class AssignabilityTest {
         config[PCI_CLASS_DEVICE + 1] = (byte) (deviceClass >> 8);
         config[PCI_HEADER_TYPE] = (byte) headerType;
         return RecordedFunctions.of(PciAddress.parse(bdf), origin, "test", config, BarLayout.NONE, unsized,
-                new HostBinding(Optional.ofNullable(driver), Optional.ofNullable(group), 0, -1));
+                new HostBinding(Optional.ofNullable(driver), Optional.ofNullable(group), OptionalInt.empty(), OptionalInt.empty()));
     }
 
     private static HostFunction nic(String bdf, String driver, String group) {

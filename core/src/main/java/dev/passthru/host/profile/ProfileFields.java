@@ -8,6 +8,7 @@ import dev.passthru.host.profile.JsonTree.Node;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -78,6 +79,10 @@ final class ProfileFields {
             return i;
         }
         throw error(node.get(), "an integer from " + min + " to " + max);
+    }
+
+    OptionalInt optionalInteger(String name, int min, int max) {
+        return field(name).isEmpty() ? OptionalInt.empty() : OptionalInt.of(integer(name, 0, min, max));
     }
 
     boolean bool(String name) {

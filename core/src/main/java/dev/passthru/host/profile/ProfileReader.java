@@ -92,7 +92,7 @@ public final class ProfileReader {
             throw new InputError(name + ": " + e.getMessage());
         }
         HostBinding binding = new HostBinding(doc.optionalString("driver"), doc.optionalString("iommuGroup"),
-                doc.integer("irq", 0, 0, 0xffff), doc.integer("numaNode", -1, -1, 0xffff));
+                doc.optionalInteger("irq", 0, 0xffff), doc.optionalInteger("numaNode", -1, 0xffff));
         try {
             doc.optionalString("description");
             return RecordedFunctions.of(address, Origin.PROFILE, name, config, layout, List.of(), binding);

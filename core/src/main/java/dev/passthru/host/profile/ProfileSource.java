@@ -25,7 +25,7 @@ public final class ProfileSource implements HostSource {
     }
 
     @Override
-    public Inventory scan() {
+    public Inventory scan(Detail detail) {
         if (!Files.isDirectory(dir)) {
             throw new InputError(dir + ": not a folder (expected a folder of passthru profiles, *.json)");
         }

@@ -66,10 +66,10 @@ public final class ProfileWriter {
             doc.put("rom", Map.of("address", String.format("0x%x", function.bars().romAddress()),
                     "size", Sizes.format(function.bars().romSize())));
         }
-        doc.put("irq", function.binding().irq());
+        function.binding().irq().ifPresent(irq -> doc.put("irq", irq));
         function.binding().iommuGroup().ifPresent(g -> doc.put("iommuGroup", g));
         function.binding().driver().ifPresent(d -> doc.put("driver", d));
-        doc.put("numaNode", function.binding().numaNode());
+        function.binding().numaNode().ifPresent(node -> doc.put("numaNode", node));
         try {
             return MAPPER.writeValueAsString(doc) + "\n";
         } catch (JsonProcessingException e) {

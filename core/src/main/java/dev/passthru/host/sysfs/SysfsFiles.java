@@ -49,11 +49,7 @@ final class SysfsFiles {
      */
     private static int read(String path, byte[] into, int limit) {
         try (FileInputStream in = new FileInputStream(path)) {
-            int length = 0;
-            for (int got; length < limit && (got = in.read(into, length, limit - length)) > 0; ) {
-                length += got;
-            }
-            return length;
+            return Math.max(0, in.read(into, 0, limit));
         } catch (FileNotFoundException e) {
             if (!new File(path).exists()) {
                 return -1;

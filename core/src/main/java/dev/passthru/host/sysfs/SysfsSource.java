@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static dev.passthru.pci.PciRegs.*;
 
@@ -26,7 +27,8 @@ import static dev.passthru.pci.PciRegs.*;
  * {@code sysfs.path} names it), {@code /sys/bus/pci} by default. Per function it reads
  * {@code config}, {@code resource}, the {@code driver} and {@code iommu_group} links (or, in
  * recorded trees, {@code driver.name} and {@code iommu_group.name} files), {@code irq} and
- * {@code numa_node}. Functions are read in parallel; one that cannot be read becomes a problem
+ * {@code numa_node} (the last two only for a full scan: a listing does not show them, and they
+ * are a third of its files). Functions are read in parallel; one that cannot be read becomes a problem
  * line and the others still list. Nothing is written unless config writes are enabled.
  */
 public final class SysfsSource implements HostSource {
@@ -46,7 +48,7 @@ public final class SysfsSource implements HostSource {
     }
 
     @Override
-    public Inventory scan() {
+    public Inventory scan(Detail detail) {
         File devices = root.resolve("devices").toFile();
         String[] names = devices.list();
         if (names == null) {
@@ -54,7 +56,7 @@ public final class SysfsSource implements HostSource {
                     + DEFAULT_ROOT + ", or a copy of one)");
         }
         String base = devices.getPath() + File.separator;
-        Entry[] read = readAll(base, names);
+        Entry[] read = readAll(base, names, detail);
         List<HostFunction> functions = new ArrayList<>(names.length);
         List<String> problems = new ArrayList<>();
         for (Entry entry : read) {
@@ -76,7 +78,7 @@ public final class SysfsSource implements HostSource {
      * Reads the functions on a few threads, each taking every n-th name. The work is mostly
      * system calls, and the kernel serves more of them in parallel than there are cores.
      */
-    private Entry[] readAll(String base, String[] names) {
+    private Entry[] readAll(String base, String[] names, Detail detail) {
         Entry[] read = new Entry[names.length];
         int threads = Math.max(1, Math.min(names.length / MIN_FUNCTIONS_PER_THREAD,
                 THREADS_PER_CORE * Runtime.getRuntime().availableProcessors()));
@@ -86,7 +88,7 @@ public final class SysfsSource implements HostSource {
             workers[t] = Thread.ofPlatform().name("sysfs-" + t).start(() -> {
                 SysfsFiles files = new SysfsFiles();
                 for (int i = first; i < names.length; i += threads) {
-                    read[i] = read(files, base, names[i]);
+                    read[i] = read(files, base, names[i], detail);
                 }
             });
         }
@@ -101,9 +103,9 @@ public final class SysfsSource implements HostSource {
         return read;
     }
 
-    private Entry read(SysfsFiles files, String base, String name) {
+    private Entry read(SysfsFiles files, String base, String name, Detail detail) {
         try {
-            return new Entry(function(files, base + name, name), null);
+            return new Entry(function(files, base + name, name, detail), null);
         } catch (InputError e) {
             return new Entry(null, e.getMessage());
         } catch (RuntimeException e) {
@@ -115,7 +117,7 @@ public final class SysfsSource implements HostSource {
      * One function's folder. Paths stay strings and files are read with plain streams: a
      * listing reads some 16 000 files, and each Path or channel object costs start-up time.
      */
-    private HostFunction function(SysfsFiles files, String dir, String name) {
+    private HostFunction function(SysfsFiles files, String dir, String name, Detail detail) {
         PciAddress address;
         try {
             address = PciAddress.parse(name);
@@ -148,11 +150,12 @@ public final class SysfsSource implements HostSource {
             };
             bars = ResourceFile.parse(resource, barCount, resourcePath);
         }
+        boolean full = detail == Detail.FULL;
         HostBinding binding = new HostBinding(
                 named(files, dir, "driver"),
                 named(files, dir, "iommu_group"),
-                number(files, dir + "/irq", 0),
-                number(files, dir + "/numa_node", -1));
+                full ? number(files, dir + "/irq") : OptionalInt.empty(),
+                full ? number(files, dir + "/numa_node") : OptionalInt.empty());
         return new HostFunction(address, Origin.SYSFS, dir, header, config, bars, List.of(), BarMemory.NONE, binding);
     }
 
@@ -168,13 +171,13 @@ public final class SysfsSource implements HostSource {
         return target == null || target.isEmpty() ? Optional.empty() : Optional.of(target);
     }
 
-    private static int number(SysfsFiles files, String path, int absent) {
+    private static OptionalInt number(SysfsFiles files, String path) {
         String text = files.text(path);
         if (text == null) {
-            return absent;
+            return OptionalInt.empty();
         }
         try {
-            return Integer.parseInt(text);
+            return OptionalInt.of(Integer.parseInt(text));
         } catch (NumberFormatException e) {
             throw new InputError(path + ":1: expected a decimal number, found '" + text + "'");
         }

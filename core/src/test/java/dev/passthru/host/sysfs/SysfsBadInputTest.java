@@ -1,6 +1,7 @@
 package dev.passthru.host.sysfs;
 
 import dev.passthru.Fixtures;
+import dev.passthru.host.HostSource.Detail;
 import dev.passthru.host.Inventory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +58,10 @@ class SysfsBadInputTest {
                 devices.resolve("0000:00:04.0/config") + ": missing (every function has a config file)",
                 devices.resolve("0000:00:06.0/irq") + ":1: expected a decimal number, found 'ten'",
                 devices.resolve("not-a-function") + ": not a function's folder (expected a name DDDD:BB:DD.F)");
+        assertThat(new SysfsSource(tree, false).scan(Detail.LISTING).functions())
+                .as("a listing does not read irq files, so the bad one does not keep its function out")
+                .extracting(f -> f.address().toString())
+                .containsExactly("0000:00:00.0", "0000:00:05.0", "0000:00:06.0", "0000:00:07.0");
     }
 
     @Test

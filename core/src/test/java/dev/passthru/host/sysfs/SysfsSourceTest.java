@@ -7,6 +7,7 @@ import dev.passthru.config.CapabilityWalker;
 import dev.passthru.config.HostCapability;
 import dev.passthru.host.HostBar;
 import dev.passthru.host.HostFunction;
+import dev.passthru.host.HostSource.Detail;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.Sizes;
 import dev.passthru.pci.ConfigHeader;
@@ -57,10 +58,18 @@ class SysfsSourceTest {
         assertThat(bridge.binding().driver()).as("a blank driver.name is no driver").isEmpty();
         assertThat(net.binding().driver()).contains("virtio-pci");
         assertThat(net.binding().iommuGroup()).isEmpty();
-        assertThat(net.binding().irq()).isZero();
-        assertThat(net.binding().numaNode()).isEqualTo(-1);
+        assertThat(net.binding().irq()).hasValue(0);
+        assertThat(net.binding().numaNode()).hasValue(-1);
         assertThat(bridge.config().size()).isEqualTo(4096);
         assertThat(net.config().size()).isEqualTo(256);
+    }
+
+    @Test
+    void a_listing_leaves_the_interrupt_line_and_numa_node_unread() {
+        HostFunction net = new SysfsSource(Fixtures.sysfs(), false).scan(Detail.LISTING).functions().get(3);
+        assertThat(net.binding().driver()).contains("virtio-pci");
+        assertThat(net.binding().irq()).isEmpty();
+        assertThat(net.binding().numaNode()).isEmpty();
     }
 
     @Test
