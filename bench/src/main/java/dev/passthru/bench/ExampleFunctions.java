@@ -3,9 +3,12 @@ package dev.passthru.bench;
 import dev.passthru.config.ConfigOptions;
 import dev.passthru.config.VirtualConfigSpace;
 import dev.passthru.dump.DumpBars;
+import dev.passthru.dump.DumpSource;
 import dev.passthru.dump.DumpedFunction;
 import dev.passthru.dump.LspciDumpReader;
+import dev.passthru.host.HostFunction;
 import dev.passthru.host.MemoryHostConfig;
+import dev.passthru.host.profile.ProfileReader;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Real functions from examples/dumps (packed into the benchmark jar), as guest views. */
+/** Functions from examples/dumps and examples/profiles (packed into the benchmark jar). */
 final class ExampleFunctions {
 
     private ExampleFunctions() {
@@ -25,6 +28,25 @@ final class ExampleFunctions {
                 .filter(f -> f.address().shortForm().equals("00:09.0")).findFirst().orElseThrow();
         return VirtualConfigSpace.create(MemoryHostConfig.of(net.config()), DumpBars.layout(net, Map.of(), null),
                 ConfigOptions.DEFAULT);
+    }
+
+    /** The NVIDIA H100 from nvidia-h100-partial.txt, with the BAR sizes nvidia-smi reports: 32M, 128G, 32M. */
+    static HostFunction h100() {
+        DumpedFunction h100 = read("nvidia-h100-partial.txt").getFirst();
+        return DumpSource.function(h100, Map.of(0, 32L << 20, 2, 128L << 30, 4, 32L << 20), null);
+    }
+
+    /** The synthetic function of examples/profiles: six BARs, 64 MSI-X vectors in BAR 1, a ROM, INTx. */
+    static HostFunction sixBars() {
+        String name = "six-bars-64-vectors.json";
+        try (InputStream in = ExampleFunctions.class.getResourceAsStream("/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is not in the benchmark jar");
+            }
+            return ProfileReader.parse(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static java.util.List<DumpedFunction> read(String name) {

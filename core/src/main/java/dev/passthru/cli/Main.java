@@ -12,11 +12,19 @@ public final class Main implements Runnable {
     private static final CommandTree COMMANDS = CommandTree.of(Main::spec)
             .with("spec", SpecCommand::spec)
             .with("view", ViewCommand::spec)
-            .with("host", CommandTree.of(HostCommand::spec)
+            .with("host", CommandTree.of(() -> GroupCommand.spec("host", "list, show or snapshot",
+                            "The host's PCI functions: list them, show one, record one as a profile. They are read from "
+                                    + "sysfs (/sys/bus/pci, or --sysfs DIR), a folder of profiles (--profile-dir) or an "
+                                    + "lspci dump (--dump)."))
                     .with("list", HostListCommand::spec)
                     .with("show", HostShowCommand::spec)
                     .with("snapshot", HostSnapshotCommand::spec))
             .with("pci-assignable-list", PciAssignableListCommand::spec)
+            .with("sim", CommandTree.of(() -> GroupCommand.spec("sim", "attach",
+                            "Run the device lifecycle against passthru's simulated hypervisor, which keeps the tables a "
+                                    + "real one keeps and refuses what a real one must refuse: see what an attach asks "
+                                    + "of the hypervisor."))
+                    .with("attach", SimAttachCommand::spec))
             .with("help", () -> CommandSpec.forAnnotatedObject(new CommandLine.HelpCommand()));
 
     private CommandSpec command;

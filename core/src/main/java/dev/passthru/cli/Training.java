@@ -36,6 +36,7 @@ public final class Training {
             lines.add(new String[] {"view", dump, "-xxxx", "--write", "04.w=0002"});
             lines.add(new String[] {"host", "list", "--dump", dump});
             lines.add(new String[] {"host", "show", "--dump", dump, "00:09.0", "-v", "-xxx"});
+            lines.add(new String[] {"sim", "attach", "00:09.0", "--dump", dump, "--seize", "--place", "1=0xc0000000"});
         }
         return lines;
     }

@@ -267,12 +267,10 @@ public final class VirtualConfigSpace {
             effects.add(new Effect.IntxChanged(intxDisabled()));
         }
         if ((changes & ConfigChanges.MSI) != 0) {
-            effects.add(msiState());
+            effects.add(msi());
         }
         if ((changes & ConfigChanges.MSIX) != 0) {
-            int control = read(layout.msix + PCI_MSIX_FLAGS, 2);
-            effects.add(new Effect.MsixChanged((control & PCI_MSIX_FLAGS_ENABLE) != 0,
-                    (control & PCI_MSIX_FLAGS_MASKALL) != 0));
+            effects.add(new Effect.MsixChanged(msixEnabled(), msixFunctionMasked()));
         }
         if ((changes & ConfigChanges.RESET) != 0) {
             effects.add(new Effect.ResetRequested());
@@ -280,8 +278,12 @@ public final class VirtualConfigSpace {
         return effects;
     }
 
-    private Effect.MsiChanged msiState() {
+    /** The guest's MSI state; disabled, with no vectors, where the function has no MSI kept. */
+    public Effect.MsiChanged msi() {
         int at = layout.msi;
+        if (at == 0) {
+            return new Effect.MsiChanged(false, 0, 0, 0, 0);
+        }
         int flags = read(at + PCI_MSI_FLAGS, 2);
         boolean wide = (flags & PCI_MSI_FLAGS_64BIT) != 0;
         long address = read(at + PCI_MSI_ADDRESS_LO, 4) & 0xffff_ffffL;
@@ -292,6 +294,19 @@ public final class VirtualConfigSpace {
         int mask = (flags & PCI_MSI_FLAGS_MASKBIT) != 0 ? read(at + (wide ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32), 4) : 0;
         int vectors = 1 << ((flags & PCI_MSI_FLAGS_QSIZE) >>> 4);
         return new Effect.MsiChanged((flags & PCI_MSI_FLAGS_ENABLE) != 0, vectors, address, data, mask);
+    }
+
+    /** Offset of the kept MSI-X capability, 0 where there is none. */
+    public int msixCapability() {
+        return layout.msix;
+    }
+
+    public boolean msixEnabled() {
+        return layout.msix != 0 && (read(layout.msix + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_ENABLE) != 0;
+    }
+
+    public boolean msixFunctionMasked() {
+        return layout.msix != 0 && (read(layout.msix + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_MASKALL) != 0;
     }
 
     /** The address the guest put in the BAR that starts at register {@code index}. */

@@ -138,6 +138,14 @@ public final class PciRegs {
     public static final int PCI_MSIX_FLAGS_ENABLE = 0x8000;
     public static final int PCI_MSIX_TABLE = 4;
     public static final int PCI_MSIX_PBA = 8;
+    public static final int PCI_MSIX_TABLE_BIR = 0x7;
+    public static final int PCI_MSIX_TABLE_OFFSET = 0xffff_fff8;
+    public static final int PCI_MSIX_ENTRY_SIZE = 16;
+    public static final int PCI_MSIX_ENTRY_LOWER_ADDR = 0;
+    public static final int PCI_MSIX_ENTRY_UPPER_ADDR = 4;
+    public static final int PCI_MSIX_ENTRY_DATA = 8;
+    public static final int PCI_MSIX_ENTRY_VECTOR_CTRL = 12;
+    public static final int PCI_MSIX_ENTRY_CTRL_MASKBIT = 0x1;
     public static final int PCI_CAP_MSIX_SIZEOF = 12;
 
     // PCI Express capability, PCIe 6.0 section 7.5.3

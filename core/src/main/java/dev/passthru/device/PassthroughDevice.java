@@ -1,0 +1,251 @@
+package dev.passthru.device;
+
+import dev.passthru.InputError;
+import dev.passthru.config.ConfigChanges;
+import dev.passthru.config.VirtualConfigSpace;
+import dev.passthru.host.Assignability;
+import dev.passthru.host.BarKind;
+import dev.passthru.host.HostBar;
+import dev.passthru.host.HostFunction;
+import dev.passthru.hypervisor.Hypervisor;
+import dev.passthru.hypervisor.HypervisorException;
+import dev.passthru.hypervisor.MmioRange;
+import dev.passthru.log.RateLimitedLog;
+import dev.passthru.pci.PciAddress;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.passthru.pci.PciRegs.*;
+
+/**
+ * One host function given to a guest: its virtual config space, its MSI-X table, and what the
+ * hypervisor maps and routes for it. Guest accesses come in through {@link #configRead},
+ * {@link #configWrite}, {@link #mmioRead} and {@link #mmioWrite}; a write that changes decode,
+ * a BAR, the ROM, INTx, MSI or an MSI-X entry is applied through the hypervisor at once. Guest
+ * accesses never throw: what the hypervisor refuses is logged at a rate limit and left undone.
+ * Attach and detach are transactions: see {@link #attach} and {@link #detach}. One thread at a
+ * time (the guest side serializes a function's accesses).
+ */
+public final class PassthroughDevice {
+
+    private static final RateLimitedLog LOG = RateLimitedLog.of(PassthroughDevice.class.getName());
+
+    private final Hypervisor hypervisor;
+    private final int domain;
+    private final PciAddress guest;
+    private final HostFunction function;
+    private final VirtualConfigSpace config;
+    private final MsixLayout msix;
+    private final MsixTable table;
+    private final BarMappings bars;
+    private final InterruptRouting interrupts;
+    private boolean assigned;
+    private DeviceState state = DeviceState.ATTACHED;
+
+    private PassthroughDevice(Hypervisor hypervisor, AttachRequest request) {
+        this.hypervisor = hypervisor;
+        this.domain = request.domain();
+        this.guest = request.guest();
+        this.function = request.function();
+        this.config = VirtualConfigSpace.create(function.config(), function.bars(), request.options());
+        int cap = config.msixCapability();
+        this.msix = cap != 0 ? MsixLayout.read(function.config(), cap) : null;
+        this.table = msix != null ? new MsixTable(msix.entries()) : null;
+        this.bars = new BarMappings(hypervisor, domain, function.bars(), msix);
+        this.interrupts = new InterruptRouting(hypervisor, domain, function.address(), guest,
+                function.header().interruptPin(), function.binding().irq().orElse(0),
+                msix != null ? msix.entries() : 0);
+    }
+
+    /**
+     * Gives the function to the guest: checks it may be given, assigns it to the domain, puts
+     * it where the placement says, maps what that placement decodes, and routes its INTx. If a
+     * hypervisor call fails, everything done so far is undone in reverse order (the take-down
+     * of {@link #detach} is exactly that order) and the hypervisor is as before;
+     * {@link AttachFailed} names the first cause.
+     *
+     * @throws InputError   when the verdict says the function may not be given
+     * @throws AttachFailed when the hypervisor refused a step
+     */
+    public static PassthroughDevice attach(Hypervisor hypervisor, AttachRequest request, Assignability.Verdict verdict) {
+        if (!verdict.assignable()) {
+            throw new InputError(request.function().address() + " cannot be given to a guest: " + verdict.reason());
+        }
+        PassthroughDevice device = new PassthroughDevice(hypervisor, request);
+        device.checkPlacement(request.placement());
+        try {
+            hypervisor.assignDevice(device.domain, device.function.address());
+            device.assigned = true;
+            device.place(request.placement());
+            Failures strict = Failures.strict();
+            device.bars.sync(device.config, strict);
+            device.interrupts.mapIntx(strict);
+            device.interrupts.sync(device.config, device.table, strict);
+            return device;
+        } catch (HypervisorException e) {
+            AttachFailed failed = new AttachFailed("attach " + device.function.address() + " to domain "
+                    + device.domain + " as " + device.guest, e);
+            DetachReport undo = device.detach();
+            undo.failures().forEach(f -> failed.addSuppressed(new IllegalStateException("undo: " + f)));
+            throw failed;
+        }
+    }
+
+    /**
+     * Takes everything down: MSI-X, MSI and INTx routes, then mappings, then the assignment.
+     * A step that fails does not stop the others; the report lists every failure and the
+     * function is left {@link DeviceState#NEEDS_CLEANUP}, and a later detach tries the steps
+     * that remain.
+     */
+    public DetachReport detach() {
+        if (state == DeviceState.DETACHED) {
+            return new DetachReport(state, List.of());
+        }
+        Failures failures = Failures.collecting();
+        interrupts.releaseAll(failures);
+        bars.unmapAll(failures);
+        List<String> messages = new ArrayList<>();
+        failures.collected().forEach(e -> messages.add(e.getMessage()));
+        if (assigned && (interrupts.anyHeld() || bars.anyMapped())) {
+            messages.add(function.address() + " left assigned to domain " + domain
+                    + ": its mappings or interrupts could not all be taken down");
+        } else if (assigned) {
+            try {
+                hypervisor.deassignDevice(domain, function.address());
+                assigned = false;
+            } catch (HypervisorException e) {
+                messages.add(e.getMessage());
+            }
+        }
+        state = messages.isEmpty() ? DeviceState.DETACHED : DeviceState.NEEDS_CLEANUP;
+        return new DetachReport(state, messages);
+    }
+
+    private void checkPlacement(Placement placement) {
+        for (int index : placement.bars().keySet()) {
+            if (function.bars().bar(index).isEmpty()) {
+                throw new InputError("placement of " + function.address() + ": it has no BAR " + index
+                        + " (it has " + function.bars().bars().stream().map(b -> Integer.toString(b.index())).toList() + ")");
+            }
+        }
+        if (placement.romAddress() != 0 && !function.bars().hasRom()) {
+            throw new InputError("placement of " + function.address() + ": it has no expansion ROM");
+        }
+    }
+
+    /** Writes the placement into the config space as firmware would; nothing is mapped yet. */
+    private void place(Placement placement) {
+        for (Map.Entry<Integer, Long> bar : placement.bars().entrySet()) {
+            HostBar host = function.bars().bar(bar.getKey()).orElseThrow();
+            int register = PCI_BASE_ADDRESS_0 + 4 * host.index();
+            config.write(register, 4, (int) (long) bar.getValue());
+            if (host.kind() == BarKind.MEM64) {
+                config.write(register + 4, 4, (int) (bar.getValue() >>> 32));
+            }
+        }
+        if (placement.romAddress() != 0) {
+            config.write(PCI_ROM_ADDRESS, 4, (int) placement.romAddress() | (placement.romEnabled() ? PCI_ROM_ADDRESS_ENABLE : 0));
+        }
+        int command = config.read(PCI_COMMAND, 2);
+        command |= (placement.memory() ? PCI_COMMAND_MEMORY : 0) | (placement.io() ? PCI_COMMAND_IO : 0);
+        config.write(PCI_COMMAND, 2, command);
+    }
+
+    public int configRead(int offset, int width) {
+        return config.read(offset, width);
+    }
+
+    public void configWrite(int offset, int width, int value) {
+        int changes = config.write(offset, width, value);
+        if (changes != ConfigChanges.NONE && state == DeviceState.ATTACHED) {
+            if ((changes & ConfigChanges.RESET) != 0) {
+                LOG.log(Level.INFO, "%s: function-level reset asked; virtual state reset", guest);
+                config.reset();
+                if (table != null) {
+                    table.reset();
+                }
+            }
+            Failures failures = Failures.collecting();
+            bars.sync(config, failures);
+            interrupts.sync(config, table, failures);
+            log(failures);
+        }
+    }
+
+    /** A trapped read in BAR {@code bar}: the MSI-X table, the PBA, or the host's registers. */
+    public long mmioRead(int bar, long offset, int width) {
+        if (!validWidth(width)) {
+            return -1L;
+        }
+        if (msix != null && msix.inTable(bar, offset)) {
+            return table.read((int) (offset - msix.tableOffset()), width);
+        }
+        return function.memory().read(bar, offset, width);
+    }
+
+    /** A trapped write in BAR {@code bar}; the PBA is read-only, table writes are applied at once. */
+    public void mmioWrite(int bar, long offset, int width, long value) {
+        if (!validWidth(width) || msix != null && msix.inPba(bar, offset)) {
+            return;
+        }
+        if (msix != null && msix.inTable(bar, offset)) {
+            int at = (int) (offset - msix.tableOffset());
+            if (table.write(at, width, value) && state == DeviceState.ATTACHED) {
+                Failures failures = Failures.collecting();
+                int last = Math.min(msix.entries() - 1, (at + width - 1) / PCI_MSIX_ENTRY_SIZE);
+                for (int entry = at / PCI_MSIX_ENTRY_SIZE; entry <= last; entry++) {
+                    interrupts.syncMsix(config, table, entry, failures);
+                }
+                log(failures);
+            }
+            return;
+        }
+        function.memory().write(bar, offset, width, value);
+    }
+
+    /** The parts of the BARs that are not mapped through and whose accesses must be trapped. */
+    public List<TrappedRegion> trappedRegions() {
+        List<TrappedRegion> regions = new ArrayList<>();
+        for (HostBar bar : function.bars().bars()) {
+            BarSplit split = bars.split(bar.index());
+            if (split != null) {
+                split.trapped().forEach(s -> regions.add(new TrappedRegion(bar.index(), s.offset(), s.length())));
+            }
+        }
+        return regions;
+    }
+
+    /** The runs mapped now for BAR {@code index} (or {@link BarMappings#ROM}), in mapping order. */
+    public List<MmioRange> mappedRuns(int index) {
+        return bars.runs(index);
+    }
+
+    public DeviceState state() {
+        return state;
+    }
+
+    public PciAddress guestAddress() {
+        return guest;
+    }
+
+    public HostFunction function() {
+        return function;
+    }
+
+    public int domain() {
+        return domain;
+    }
+
+    private static boolean validWidth(int width) {
+        return width == 1 || width == 2 || width == 4 || width == 8;
+    }
+
+    private void log(Failures failures) {
+        for (HypervisorException e : failures.collected()) {
+            LOG.log(Level.WARNING, "%s (guest %s): %s; left undone", function.address(), guest, e.getMessage());
+        }
+    }
+}

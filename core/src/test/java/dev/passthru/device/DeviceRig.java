@@ -1,0 +1,45 @@
+package dev.passthru.device;
+
+import dev.passthru.config.ConfigOptions;
+import dev.passthru.dump.DumpSource;
+import dev.passthru.host.Assignability;
+import dev.passthru.host.HostFunction;
+import dev.passthru.host.profile.ProfileSource;
+import dev.passthru.hypervisor.sim.RamRange;
+import dev.passthru.hypervisor.sim.SimulatedHypervisor;
+import dev.passthru.pci.PciAddress;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A simulated machine for device tests: the Intel 82576 NIC from examples/dumps (two memory
+ * BARs, an I/O BAR, MSI-X in BAR 3 with the PBA two pages on, a 4 MiB ROM, INTx on GSI 16) and
+ * the synthetic six-BAR, 64-vector function from examples/profiles, and domain 1 with 2 GiB of
+ * RAM below 4 GiB and 4 GiB above.
+ */
+final class DeviceRig {
+
+    static final int DOMAIN = 1;
+    static final PciAddress GUEST_SLOT = PciAddress.parse("0000:00:05.0");
+    static final Assignability.Verdict YES = new Assignability.Verdict(true, "");
+    private static final Path EXAMPLES = Path.of("../examples");
+
+    final SimulatedHypervisor hv = new SimulatedHypervisor();
+    final HostFunction nic = new DumpSource(EXAMPLES.resolve("dumps/intel-82576-nic.txt")).scan().functions().getFirst();
+    final HostFunction sixBars = new ProfileSource(EXAMPLES.resolve("profiles")).scan().functions().getFirst();
+
+    DeviceRig() {
+        hv.addMachineFunction(nic.address(), nic.bars());
+        hv.addMachineFunction(sixBars.address(), sixBars.bars());
+        hv.createDomain(DOMAIN, List.of(new RamRange(0, 0x8000_0000L), new RamRange(0x1_0000_0000L, 0x1_0000_0000L)));
+    }
+
+    PassthroughDevice attach(HostFunction function, PciAddress guest, Placement placement) {
+        return PassthroughDevice.attach(hv, new AttachRequest(DOMAIN, guest, function, ConfigOptions.DEFAULT, placement), YES);
+    }
+
+    PassthroughDevice attach(HostFunction function, Placement placement) {
+        return attach(function, GUEST_SLOT, placement);
+    }
+}
