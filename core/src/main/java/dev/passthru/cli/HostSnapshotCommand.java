@@ -8,11 +8,7 @@ import dev.passthru.pci.PciAddress;
 import dev.passthru.pci.PciIds;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 
 /** {@code passthru host snapshot}: record a host function as a profile. */
@@ -56,19 +52,7 @@ final class HostSnapshotCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         Path output = Path.of(args.text("--output"));
-        // Written beside the target and moved over it, so that a failed write leaves no half profile.
-        Path partial = output.resolveSibling(output.getFileName() + ".partial");
-        try {
-            Files.writeString(partial, profile, StandardCharsets.UTF_8);
-            Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(partial);
-            } catch (IOException ignored) {
-                // the first failure is the one worth reporting
-            }
-            throw new InputError(output + ": cannot write (" + e.getMessage() + ")");
-        }
+        AtomicFile.write(output, profile);
         return ExitCodes.OK;
     }
 }

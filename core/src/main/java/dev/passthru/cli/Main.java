@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 public final class Main implements Runnable {
 
     private static final CommandTree COMMANDS = CommandTree.of(Main::spec)
+            .with("run", RunCommand::spec)
             .with("spec", SpecCommand::spec)
             .with("view", ViewCommand::spec)
             .with("host", CommandTree.of(() -> GroupCommand.spec("host", "list, show or snapshot",

@@ -13,9 +13,9 @@ import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.Sizes;
 import dev.passthru.hypervisor.TracingHypervisor;
-import dev.passthru.hypervisor.sim.RamRange;
 import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
+import dev.passthru.vm.GuestRam;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
@@ -27,10 +27,6 @@ import java.util.concurrent.Callable;
 
 /** {@code passthru sim attach}: attach a host function to a simulated domain and show every hypervisor call. */
 final class SimAttachCommand implements Callable<Integer> {
-
-    /** Where RAM ends below 4 GiB, as Xen's hvmloader leaves the hole for MMIO. */
-    private static final long LOW_RAM_END = 0xc000_0000L;
-    private static final long HIGH_RAM_START = 0x1_0000_0000L;
 
     private CommandSpec command;
 
@@ -72,7 +68,7 @@ final class SimAttachCommand implements Callable<Integer> {
 
         SimulatedHypervisor simulated = new SimulatedHypervisor();
         found.inventory().functions().forEach(f -> simulated.addMachineFunction(f.address(), f.bars()));
-        simulated.createDomain(1, ram(memory));
+        simulated.createDomain(1, GuestRam.ranges(memory));
         TracingHypervisor hypervisor = new TracingHypervisor(simulated);
         if (args.text("--fail-call") != null) {
             simulated.failCall(number(args.text("--fail-call"), "--fail-call"));
@@ -136,14 +132,6 @@ final class SimAttachCommand implements Callable<Integer> {
             default -> throw new InputError("bad --decode '" + decode + "': expected mem, io, mem,io or none");
         }
         return new Placement(bars, rom != null ? number(rom, "--rom-at") : 0, rom != null, memory, io);
-    }
-
-    /** Guest RAM of {@code size} bytes: up to 3 GiB from 0, the rest from 4 GiB. */
-    private static List<RamRange> ram(long size) {
-        if (size <= LOW_RAM_END) {
-            return List.of(new RamRange(0, size));
-        }
-        return List.of(new RamRange(0, LOW_RAM_END), new RamRange(HIGH_RAM_START, size - LOW_RAM_END));
     }
 
     private static long number(String text, String option) {

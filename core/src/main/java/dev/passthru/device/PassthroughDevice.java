@@ -42,6 +42,7 @@ public final class PassthroughDevice {
     private final MsixTable table;
     private final BarMappings bars;
     private final InterruptRouting interrupts;
+    private final List<TrappedRegion> trapped;
     private boolean assigned;
     private DeviceState state = DeviceState.ATTACHED;
 
@@ -55,6 +56,7 @@ public final class PassthroughDevice {
         this.msix = cap != 0 ? MsixLayout.read(function.config(), cap) : null;
         this.table = msix != null ? new MsixTable(msix.entries()) : null;
         this.bars = new BarMappings(hypervisor, domain, function.bars(), msix);
+        this.trapped = computeTrapped();
         this.interrupts = new InterruptRouting(hypervisor, domain, function.address(), guest,
                 function.header().interruptPin(), function.binding().irq().orElse(0),
                 msix != null ? msix.entries() : 0);
@@ -208,6 +210,37 @@ public final class PassthroughDevice {
 
     /** The parts of the BARs that are not mapped through and whose accesses must be trapped. */
     public List<TrappedRegion> trappedRegions() {
+        return trapped;
+    }
+
+    /**
+     * The BAR whose trapped part holds guest address {@code address} while memory decode is
+     * on, or -1: where the guest side sends an access it trapped.
+     */
+    public int trappedBar(long address) {
+        if (!config.memoryDecode()) {
+            return -1;
+        }
+        for (TrappedRegion region : trapped) {
+            long base = config.barAddress(region.bar());
+            if (base != 0 && address - base >= region.offset() && address - base < region.offset() + region.length()) {
+                return region.bar();
+            }
+        }
+        return -1;
+    }
+
+    /** The guest address of BAR {@code index} as the guest programmed it. */
+    public long guestBarAddress(int index) {
+        return config.barAddress(index);
+    }
+
+    /** Sets the header's multi-function bit, which the bus decides for function 0 of a slot. */
+    public void setMultiFunction(boolean multiFunction) {
+        config.setMultiFunction(multiFunction);
+    }
+
+    private List<TrappedRegion> computeTrapped() {
         List<TrappedRegion> regions = new ArrayList<>();
         for (HostBar bar : function.bars().bars()) {
             BarSplit split = bars.split(bar.index());
@@ -215,7 +248,7 @@ public final class PassthroughDevice {
                 split.trapped().forEach(s -> regions.add(new TrappedRegion(bar.index(), s.offset(), s.length())));
             }
         }
-        return regions;
+        return List.copyOf(regions);
     }
 
     /** The runs mapped now for BAR {@code index} (or {@link BarMappings#ROM}), in mapping order. */

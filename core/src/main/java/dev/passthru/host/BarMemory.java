@@ -7,6 +7,9 @@ package dev.passthru.host;
  */
 public interface BarMemory {
 
+    /** The index that stands for the expansion ROM, after BARs 0-5. */
+    int ROM = 6;
+
     /** Reads nothing and writes nowhere: all-ones back, as a master abort answers. */
     BarMemory NONE = new BarMemory() {
         @Override

@@ -18,20 +18,20 @@ import java.util.List;
  * the synthetic six-BAR, 64-vector function from examples/profiles, and domain 1 with 2 GiB of
  * RAM below 4 GiB and 4 GiB above.
  */
-final class DeviceRig {
+public final class DeviceRig {
 
-    static final int DOMAIN = 1;
-    static final PciAddress GUEST_SLOT = PciAddress.parse("0000:00:05.0");
-    static final Assignability.Verdict YES = new Assignability.Verdict(true, "");
+    public static final int DOMAIN = 1;
+    public static final PciAddress GUEST_SLOT = PciAddress.parse("0000:00:05.0");
+    public static final Assignability.Verdict YES = new Assignability.Verdict(true, "");
     private static final Path EXAMPLES = Path.of("../examples");
 
-    final SimulatedHypervisor hv = new SimulatedHypervisor();
-    final HostFunction nic = new DumpSource(EXAMPLES.resolve("dumps/intel-82576-nic.txt")).scan().functions().getFirst();
-    final HostFunction sixBars = new ProfileSource(EXAMPLES.resolve("profiles")).scan().functions().getFirst();
+    public final SimulatedHypervisor hv = new SimulatedHypervisor();
+    public final HostFunction nic = new DumpSource(EXAMPLES.resolve("dumps/intel-82576-nic.txt")).scan().functions().getFirst();
+    public final HostFunction sixBars = new ProfileSource(EXAMPLES.resolve("profiles")).scan().functions().getFirst();
 
-    DeviceRig() {
-        hv.addMachineFunction(nic.address(), nic.bars());
-        hv.addMachineFunction(sixBars.address(), sixBars.bars());
+    public DeviceRig() {
+        hv.addMachineFunction(nic.address(), nic.bars(), nic.memory());
+        hv.addMachineFunction(sixBars.address(), sixBars.bars(), sixBars.memory());
         hv.createDomain(DOMAIN, List.of(new RamRange(0, 0x8000_0000L), new RamRange(0x1_0000_0000L, 0x1_0000_0000L)));
     }
 

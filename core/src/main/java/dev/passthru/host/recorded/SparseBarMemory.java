@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public final class SparseBarMemory implements BarMemory {
 
-    public static final int ROM_INDEX = 6;
+    public static final int ROM_INDEX = BarMemory.ROM;
     static final int PAGE = 4096;
     /** 64 MiB of written pages per function. */
     static final int MAX_PAGES = 16384;

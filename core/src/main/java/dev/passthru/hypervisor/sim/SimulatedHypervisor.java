@@ -1,16 +1,19 @@
 package dev.passthru.hypervisor.sim;
 
 import dev.passthru.host.BarLayout;
+import dev.passthru.host.BarMemory;
 import dev.passthru.host.HostBar;
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.HypervisorException;
 import dev.passthru.hypervisor.MmioRange;
+import dev.passthru.hypervisor.PageSize;
 import dev.passthru.pci.PciAddress;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -35,6 +38,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     private static final long MSI_WINDOW_MASK = 0xfff0_0000L;
 
     private final Map<PciAddress, BarLayout> machine = new HashMap<>();
+    private final Map<PciAddress, BarMemory> memories = new HashMap<>();
     private final TreeMap<Integer, SimDomain> domains = new TreeMap<>();
     private final Map<PciAddress, Integer> owners = new HashMap<>();
     private final TreeMap<String, Long> counts = new TreeMap<>();
@@ -43,7 +47,60 @@ public final class SimulatedHypervisor implements Hypervisor {
 
     /** Makes a machine function known, with its BARs and ROM at their machine addresses. */
     public synchronized void addMachineFunction(PciAddress address, BarLayout bars) {
+        addMachineFunction(address, bars, BarMemory.NONE);
+    }
+
+    /**
+     * Makes a machine function known, with what its BARs hold, so that the domain's accesses to
+     * frames mapped onto them reach that memory as they would reach the device.
+     */
+    public synchronized void addMachineFunction(PciAddress address, BarLayout bars, BarMemory memory) {
         machine.put(address, bars);
+        memories.put(address, memory);
+    }
+
+    /**
+     * A guest access the hypervisor serves without the device model: through a p2m run, to the
+     * machine BAR behind it. Empty when the address is not mapped (the device model traps it).
+     */
+    public synchronized OptionalLong guestRead(int domain, long address, int width) {
+        MachineSpot spot = spot(domain, address);
+        return spot == null ? OptionalLong.empty() : OptionalLong.of(spot.memory.read(spot.bar, spot.offset, width));
+    }
+
+    /** A guest write through a p2m run; false when the address is not mapped. */
+    public synchronized boolean guestWrite(int domain, long address, int width, long value) {
+        MachineSpot spot = spot(domain, address);
+        if (spot == null) {
+            return false;
+        }
+        spot.memory.write(spot.bar, spot.offset, width, value);
+        return true;
+    }
+
+    private record MachineSpot(BarMemory memory, int bar, long offset) {
+    }
+
+    private MachineSpot spot(int domain, long address) {
+        SimDomain d = domains.get(domain);
+        if (d == null) {
+            return null;
+        }
+        SimDomain.Mapping m = d.p2mOverlapping(address >>> PageSize.FRAME_SHIFT, 1);
+        if (m == null) {
+            return null;
+        }
+        long machineAddress = m.range().machineAddress() + (address - m.range().guestAddress());
+        BarLayout bars = machine.get(m.function());
+        for (HostBar bar : bars.bars()) {
+            if (bar.kind().isMemory() && inside(machineAddress, 1, bar.address(), bar.size())) {
+                return new MachineSpot(memories.get(m.function()), bar.index(), machineAddress - bar.address());
+            }
+        }
+        if (bars.hasRom() && inside(machineAddress, 1, bars.romAddress(), bars.romSize())) {
+            return new MachineSpot(memories.get(m.function()), BarMemory.ROM, machineAddress - bars.romAddress());
+        }
+        return null;
     }
 
     /** Creates an empty domain with the given RAM. */

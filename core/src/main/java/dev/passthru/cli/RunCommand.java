@@ -1,0 +1,157 @@
+package dev.passthru.cli;
+
+import dev.passthru.dump.LspciDumpWriter;
+import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.pci.ConfigHeader;
+import dev.passthru.pci.PciIds;
+import dev.passthru.vm.GuestFunctionReport;
+import dev.passthru.vm.RunReport;
+import dev.passthru.vm.VmConfig;
+import dev.passthru.vm.VmConfigReader;
+import dev.passthru.vm.VmRunner;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code passthru run}: a VM config's functions attached, enumerated by the built-in guest, and shown. */
+final class RunCommand implements Callable<Integer> {
+
+    private CommandSpec command;
+
+    static CommandSpec spec() {
+        RunCommand run = new RunCommand();
+        CommandSpec spec = Specs.command(run, "run",
+                "Run a VM config (xl.cfg syntax: name, memory, pci = [ SPEC, ... ], pci_permissive and friends, "
+                        + "passthru_sources, passthru_hypervisor, passthru_hotplug_slots) on the simulated machine: place "
+                        + "each function in a slot of the guest's bus, attach it, let the built-in guest enumerate the bus "
+                        + "as firmware and a driver would, and show each function's guest view, the hypervisor's "
+                        + "mappings and interrupts, and the slot table.");
+        spec.addPositional(Specs.positional(0, "VM.cfg", "The VM config."));
+        spec.addOption(Specs.flag("--json", "Print one JSON document for tooling."));
+        spec.addOption(Specs.text("--dump", "FILE", "Also write the guest's view as an lspci -xxxx file (lspci -F FILE reads it)."));
+        Specs.footer(spec, "Examples:",
+                "  passthru run examples/vms/workstation.cfg",
+                "  passthru run examples/vms/firecracker.cfg --json",
+                "  passthru run examples/vms/workstation.cfg --dump guest.txt && lspci -F guest.txt -vv",
+                "", "Exit status: 0 every function attached, 1 some did not (each with its reason), 2 a bad config.");
+        run.command = spec;
+        return spec;
+    }
+
+    @Override
+    public Integer call() {
+        Args args = Args.of(command);
+        VmConfig config = VmConfigReader.read(Path.of(args.positional(0)));
+        RunReport report = VmRunner.run(config);
+        PciIds ids = PciIds.system();
+        if (args.text("--dump") != null) {
+            writeDump(Path.of(args.text("--dump")), report, ids);
+        }
+        if (args.flag("--json")) {
+            command.commandLine().getOut().println(Json.write(document(report)));
+        } else {
+            command.commandLine().getOut().print(text(report, ids));
+        }
+        report.hostProblems().forEach(p -> command.commandLine().getErr().println("passthru: " + p));
+        return report.allAttached() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    private static String text(RunReport report, PciIds ids) {
+        StringBuilder out = new StringBuilder();
+        long attached = report.functions().stream().filter(GuestFunctionReport::attached).count();
+        out.append(String.format("VM %s: %d MiB, %d function(s) asked for, %d attached%s%n%n", report.name(),
+                report.memoryMib(), report.functions().size(), attached,
+                report.ignoredSettings().isEmpty() ? "" : " (passed over: " + String.join(", ", report.ignoredSettings()) + ")"));
+        for (GuestFunctionReport f : report.functions()) {
+            out.append(f.host()).append(" (line ").append(f.line()).append(", '").append(f.spec()).append("') ");
+            if (!f.attached()) {
+                out.append("not attached: ").append(f.failure()).append("\n\n");
+                continue;
+            }
+            out.append("-> ").append(f.guest().shortForm()).append(f.hotplug()
+                    ? String.format(", hot-plug slot 0x%02x%n", f.guest().device())
+                    : String.format(", slot 0x%02x placed statically: it cannot be hot-unplugged%n", f.guest().device()));
+            GuestViewText.describe(out, f.guest(), f.guestView(), f.enumerated(), ids);
+            out.append('\n');
+        }
+        hypervisorText(out, report.hypervisor());
+        out.append("Slot table (vslots):");
+        report.vslots().forEach(v -> out.append(String.format(" %s=0x%x;", v.host(), v.slot())));
+        out.append('\n');
+        long functions = Math.max(1, attached);
+        out.append(String.format("Time: attach %.2f ms, guest enumeration %.2f ms: %.2f ms a function%n",
+                report.attachNanos() / 1e6, report.enumerateNanos() / 1e6,
+                (report.attachNanos() + report.enumerateNanos()) / 1e6 / functions));
+        return out.toString();
+    }
+
+    private static void hypervisorText(StringBuilder out, HypervisorState state) {
+        for (HypervisorState.Domain d : state.domains()) {
+            out.append("Hypervisor (simulated), domain ").append(d.id()).append(":\n");
+            for (HypervisorState.P2m m : d.p2m()) {
+                out.append(String.format("  map   gfn %s -> mfn %s, %d x %s (%s)%n", m.gfn(), m.mfn(), m.pages(),
+                        m.pageSize(), m.function()));
+            }
+            for (HypervisorState.IoPorts p : d.ioPorts()) {
+                out.append(String.format("  ports %s -> %s, %d (%s)%n", p.guestPort(), p.machinePort(), p.count(), p.function()));
+            }
+            for (HypervisorState.Intx i : d.intx()) {
+                out.append(String.format("  INTx  pirq %d -> %s INT%c%n", i.pirq(), i.guestDevice(), i.pin()));
+            }
+            for (HypervisorState.Msi m : d.msi()) {
+                out.append(String.format("  MSI   pirq %d -> vector 0x%x (address %s, data %s)%n", m.pirq(), m.vector(),
+                        m.address(), m.data()));
+            }
+        }
+    }
+
+    private static Map<String, Object> document(RunReport report) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("name", report.name());
+        doc.put("memoryMib", report.memoryMib());
+        List<Map<String, Object>> functions = new ArrayList<>();
+        for (GuestFunctionReport f : report.functions()) {
+            Map<String, Object> fn = new LinkedHashMap<>();
+            fn.put("host", f.host().toString());
+            fn.put("spec", f.spec());
+            fn.put("line", f.line());
+            fn.put("attached", f.attached());
+            if (f.attached()) {
+                fn.put("guest", f.guest().toString());
+                fn.put("slot", f.guest().device());
+                fn.put("hotplug", f.hotplug());
+                fn.put("bars", f.enumerated() != null ? f.enumerated().bars() : List.of());
+                fn.put("capabilities", f.enumerated() != null ? f.enumerated().capabilities() : List.of());
+                fn.put("interrupts", f.enumerated() != null ? f.enumerated().interrupts() : "");
+                fn.put("config", HexFormat.of().formatHex(f.guestView()));
+                fn.put("attachNanos", f.attachNanos());
+            } else {
+                fn.put("failure", f.failure());
+            }
+            functions.add(fn);
+        }
+        doc.put("functions", functions);
+        doc.put("hypervisor", report.hypervisor());
+        doc.put("vslots", report.vslots());
+        doc.put("hostProblems", report.hostProblems());
+        doc.put("attachNanos", report.attachNanos());
+        doc.put("enumerateNanos", report.enumerateNanos());
+        return doc;
+    }
+
+    private static void writeDump(Path file, RunReport report, PciIds ids) {
+        StringBuilder out = new StringBuilder();
+        for (GuestFunctionReport f : report.functions()) {
+            if (f.attached()) {
+                LspciDumpWriter.write(out, f.guest(), FunctionText.named(ConfigHeader.of(f.guestView()), ids), f.guestView());
+            }
+        }
+        AtomicFile.write(file, out);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.passthru.vm;
+
+import java.nio.file.Path;
+
+/**
+ * Where a VM's host functions come from: {@code sysfs:DIR}, {@code profiles:DIR} or
+ * {@code dump:FILE}, paths relative to the VM config's folder.
+ */
+public record HostSourceSpec(Kind kind, Path path) {
+
+    public enum Kind {
+        SYSFS, PROFILES, DUMP
+    }
+}
