@@ -33,11 +33,14 @@ final class RunCommand implements Callable<Integer> {
                         + "as firmware and a driver would, and show each function's guest view, the hypervisor's "
                         + "mappings and interrupts, and the slot table.");
         spec.addPositional(Specs.positional(0, "VM.cfg", "The VM config."));
+        spec.addOption(Specs.repeated("--then", "ACTION", "After the guest booted, in order: plug:SPEC hot-plugs a "
+                + "function (the guest enumerates it when its slot arrives), unplug:SLOT hot-unplugs a slot."));
         spec.addOption(Specs.flag("--json", "Print one JSON document for tooling."));
         spec.addOption(Specs.text("--dump", "FILE", "Also write the guest's view as an lspci -xxxx file (lspci -F FILE reads it)."));
         Specs.footer(spec, "Examples:",
                 "  passthru run examples/vms/workstation.cfg",
                 "  passthru run examples/vms/firecracker.cfg --json",
+                "  passthru run examples/vms/server.cfg --then unplug:8 --then plug:05:00.0@9",
                 "  passthru run examples/vms/workstation.cfg --dump guest.txt && lspci -F guest.txt -vv",
                 "", "Exit status: 0 every function attached, 1 some did not (each with its reason), 2 a bad config.");
         run.command = spec;
@@ -48,7 +51,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         Args args = Args.of(command);
         VmConfig config = VmConfigReader.read(Path.of(args.positional(0)));
-        RunReport report = VmRunner.run(config);
+        RunReport report = VmRunner.run(config, args.repeated("--then"));
         PciIds ids = PciIds.system();
         if (args.text("--dump") != null) {
             writeDump(Path.of(args.text("--dump")), report, ids);
@@ -65,8 +68,9 @@ final class RunCommand implements Callable<Integer> {
     private static String text(RunReport report, PciIds ids) {
         StringBuilder out = new StringBuilder();
         long attached = report.functions().stream().filter(GuestFunctionReport::attached).count();
-        out.append(String.format("VM %s: %d MiB, %d function(s) asked for, %d attached%s%n%n", report.name(),
-                report.memoryMib(), report.functions().size(), attached,
+        long failed = report.functions().size() - attached;
+        out.append(String.format("VM %s: %d MiB, %d function(s) attached%s%s%n%n", report.name(), report.memoryMib(), attached,
+                failed == 0 ? "" : ", " + failed + " not",
                 report.ignoredSettings().isEmpty() ? "" : " (passed over: " + String.join(", ", report.ignoredSettings()) + ")"));
         for (GuestFunctionReport f : report.functions()) {
             out.append(f.host()).append(" (line ").append(f.line()).append(", '").append(f.spec()).append("') ");
@@ -78,6 +82,10 @@ final class RunCommand implements Callable<Integer> {
                     ? String.format(", hot-plug slot 0x%02x%n", f.guest().device())
                     : String.format(", slot 0x%02x placed statically: it cannot be hot-unplugged%n", f.guest().device()));
             GuestViewText.describe(out, f.guest(), f.guestView(), f.enumerated(), ids);
+            out.append('\n');
+        }
+        report.events().forEach(e -> out.append(e).append('\n'));
+        if (!report.events().isEmpty()) {
             out.append('\n');
         }
         hypervisorText(out, report.hypervisor());
@@ -139,6 +147,7 @@ final class RunCommand implements Callable<Integer> {
         doc.put("functions", functions);
         doc.put("hypervisor", report.hypervisor());
         doc.put("vslots", report.vslots());
+        doc.put("events", report.events());
         doc.put("hostProblems", report.hostProblems());
         doc.put("attachNanos", report.attachNanos());
         doc.put("enumerateNanos", report.enumerateNanos());

@@ -18,6 +18,11 @@ import dev.passthru.pci.PciAddress;
 public record GuestFunctionReport(PciAddress host, String spec, int line, int index, PciAddress guest, boolean hotplug,
                                   String failure, byte[] guestView, EnumeratedFunction enumerated, long attachNanos) {
 
+    /** A function that was not attached, and why. */
+    static GuestFunctionReport failed(PciAddress host, VmConfig.Spec spec, String why) {
+        return new GuestFunctionReport(host, spec.text(), spec.line(), spec.index(), null, false, why, null, null, 0);
+    }
+
     public boolean attached() {
         return failure == null;
     }

@@ -21,7 +21,7 @@ class RunCommandTest {
     void runs_the_workstation_example_every_function_attached_and_enumerated() {
         Cli cli = Cli.run("run", "../examples/vms/workstation.cfg");
         assertThat(cli.status()).as(cli.err()).isZero();
-        assertThat(cli.out()).startsWith("VM workstation: 8192 MiB, 7 function(s) asked for, 7 attached (passed over: vcpus)")
+        assertThat(cli.out()).startsWith("VM workstation: 8192 MiB, 7 function(s) attached (passed over: vcpus)")
                 .contains("0000:09:00.0 (line 16, '09:00.0@6') -> 00:06.0, hot-plug slot 0x06\n")
                 .contains("0000:00:1a.7 (line 18, '00:1a.*') -> 00:08.7, hot-plug slot 0x08\n")
                 .contains("\tRegion 2: 64-bit prefetchable memory at 0x")
@@ -49,6 +49,25 @@ class RunCommandTest {
         Map<String, Lspci.Entry> seen = Lspci.byFunction(Lspci.run("-F", dump.toString(), "-vv"));
         assertThat(seen).containsOnlyKeys("00:06.0", "00:08.0", "00:07.0");
         assertThat(seen.get("00:08.0").lines()).anyMatch(l -> l.contains("MSI-X: Enable+ Count=64 Masked-"));
+    }
+
+    @Test
+    void slots_are_hot_unplugged_and_hot_plugged_after_boot_and_the_guest_enumerates_the_new_one() {
+        Cli cli = Cli.run("run", "../examples/vms/server.cfg", "--then", "unplug:8", "--then", "plug:05:00.0@9");
+        assertThat(cli.status()).as(cli.err()).isZero();
+        assertThat(cli.out()).startsWith("VM server: 4096 MiB, 3 function(s) attached")
+                .contains("hot-unplug slot 0x08: 0000:05:00.0 detached\n")
+                .contains("hot-plug plug:05:00.0@9: 0000:05:00.0 into slot 0x09, enumerated by the guest\n")
+                .contains("0000:05:00.0 (line 0, 'plug:05:00.0@9') -> 00:09.0, hot-plug slot 0x09\n")
+                .contains("Slot table (vslots): 0000:01:00.0=0x6; 0000:00:03.0=0x7; 0000:05:00.0=0x9;");
+        String hotPlugged = cli.out().substring(cli.out().indexOf("00:09.0 Ethernet controller"));
+        assertThat(hotPlugged).contains("\tGuest driver: MSI-X, 4 of 64 vectors");
+        Cli bad = Cli.run("run", "../examples/vms/server.cfg", "--then", "replug:8");
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.err()).isEqualTo("passthru: bad action 'replug:8': expected plug:SPEC or unplug:SLOT\n");
+        Cli refused = Cli.run("run", "../examples/vms/server.cfg", "--then", "unplug:0x10");
+        assertThat(refused.status()).isEqualTo(2);
+        assertThat(refused.err()).isEqualTo("passthru: slot 0x10 is empty\n");
     }
 
     @Test

@@ -1,0 +1,191 @@
+package dev.passthru.vm;
+
+import dev.passthru.InputError;
+import dev.passthru.bus.GuestBus;
+import dev.passthru.config.CapabilityPolicy;
+import dev.passthru.config.ConfigOptions;
+import dev.passthru.device.AttachFailed;
+import dev.passthru.device.DetachReport;
+import dev.passthru.device.PassthroughDevice;
+import dev.passthru.guest.BuiltInGuest;
+import dev.passthru.guest.EnumeratedFunction;
+import dev.passthru.guest.SimulatedPlatform;
+import dev.passthru.host.Assignability;
+import dev.passthru.host.HostFunction;
+import dev.passthru.host.Inventory;
+import dev.passthru.hypervisor.sim.SimulatedHypervisor;
+import dev.passthru.pci.PciAddress;
+import dev.passthru.spec.SpecOptions;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One VM on the simulated machine: its host functions, the simulated hypervisor and domain, the
+ * guest's bus and the built-in guest. Slots are plugged before boot (cold-plug) or after it
+ * (hot-plug, which the guest enumerates when the slot arrives), and unplugged at run time.
+ */
+final class SimulatedVm {
+
+    static final int DOMAIN = 1;
+
+    private final VmConfig config;
+    private final Inventory inventory;
+    private final Map<PciAddress, Assignability.Verdict> plain;
+    private final Map<PciAddress, Assignability.Verdict> seized;
+    private final SimulatedHypervisor hypervisor = new SimulatedHypervisor();
+    private final GuestBus bus;
+    private final BuiltInGuest guest;
+    private final List<HostFunction> onMachine = new ArrayList<>();
+    private final List<GuestFunctionReport> failures = new ArrayList<>();
+    private final Map<PciAddress, VmConfig.Spec> specOf = new HashMap<>();
+    private final Map<PciAddress, Long> attachTimes = new HashMap<>();
+    private final Map<PciAddress, EnumeratedFunction> enumerated = new HashMap<>();
+    private final List<String> events = new ArrayList<>();
+    private long attachNanos;
+    private long enumerateNanos;
+
+    SimulatedVm(VmConfig config, Inventory inventory) {
+        this.config = config;
+        this.inventory = inventory;
+        this.plain = Assignability.judge(inventory, false);
+        this.seized = Assignability.judge(inventory, true);
+        long memory = config.memoryMib() << 20;
+        hypervisor.createDomain(DOMAIN, GuestRam.ranges(memory));
+        this.bus = new GuestBus(hypervisor, DOMAIN, config.firstHotplug(), config.lastHotplug());
+        this.guest = new BuiltInGuest(new SimulatedPlatform(bus, hypervisor, DOMAIN), GuestRam.highEnd(memory));
+    }
+
+    /** Plugs the specs' functions, slot by slot, before the guest runs. */
+    void coldPlug(List<VmConfig.Spec> specs) {
+        long start = System.nanoTime();
+        for (SpecGroups.Group group : SpecGroups.of(specs, inventory, failures)) {
+            plug(group);
+        }
+        attachNanos += System.nanoTime() - start;
+    }
+
+    /** The guest boots and enumerates every slot. */
+    void boot() {
+        long start = System.nanoTime();
+        remember(guest.boot());
+        enumerateNanos += System.nanoTime() - start;
+    }
+
+    /** Plugs a spec's functions into a running guest, which enumerates the slot when it arrives. */
+    void hotPlug(VmConfig.Spec spec) {
+        List<GuestFunctionReport> before = new ArrayList<>(failures);
+        for (SpecGroups.Group group : SpecGroups.of(List.of(spec), inventory, failures)) {
+            long start = System.nanoTime();
+            Integer slot = plug(group);
+            attachNanos += System.nanoTime() - start;
+            if (slot != null) {
+                start = System.nanoTime();
+                remember(guest.arrived(slot));
+                enumerateNanos += System.nanoTime() - start;
+                events.add(String.format("hot-plug %s: %s into slot 0x%02x, enumerated by the guest", spec.text(),
+                        String.join(", ", group.functions().stream().map(f -> f.address().toString()).toList()), slot));
+            }
+        }
+        failures.stream().filter(f -> !before.contains(f))
+                .forEach(f -> events.add("hot-plug " + spec.text() + ": " + f.host() + " not attached: " + f.failure()));
+    }
+
+    /** Unplugs a slot of the running guest. */
+    void unplug(int slot) {
+        List<PciAddress> leaving = bus.devices().stream().filter(d -> d.guestAddress().device() == slot)
+                .map(d -> d.function().address()).toList();
+        List<DetachReport> reports = bus.unplug(slot);
+        List<String> problems = reports.stream().flatMap(r -> r.failures().stream()).toList();
+        leaving.forEach(enumerated::remove);
+        events.add(String.format("hot-unplug slot 0x%02x: %s %s", slot, String.join(", ", leaving.stream()
+                .map(PciAddress::toString).toList()), problems.isEmpty() ? "detached" : "left work: " + problems));
+    }
+
+    /** Puts a group on the machine and plugs it; the slot, or null when it did not attach (reported). */
+    private Integer plug(SpecGroups.Group group) {
+        List<GuestBus.Plug> plugs = new ArrayList<>();
+        for (int i = 0; i < group.functions().size(); i++) {
+            HostFunction f = group.functions().get(i);
+            VmConfig.Spec spec = group.specs().get(i);
+            String clash = MachineRanges.clash(f, onMachine.stream().filter(g -> !g.address().equals(f.address())).toList());
+            if (clash != null) {
+                failures.add(GuestFunctionReport.failed(f.address(), spec, clash + ": the recordings come from different machines"));
+                continue;
+            }
+            if (!onMachine.contains(f)) {
+                onMachine.add(f);
+                hypervisor.addMachineFunction(f.address(), f.bars(), f.memory());
+            }
+            specOf.put(f.address(), spec);
+            SpecOptions options = merged(spec.spec().options(), config.defaults());
+            int number = group.functions().size() == 1 ? 0 : f.address().function();
+            plugs.add(new GuestBus.Plug(number, f, new ConfigOptions(options.effectivePermissive(),
+                    options.effectivePowerMgmt(), CapabilityPolicy.DEFAULT),
+                    (options.effectiveSeize() ? seized : plain).get(f.address())));
+        }
+        if (plugs.isEmpty()) {
+            return null;
+        }
+        long start = System.nanoTime();
+        try {
+            int slot = bus.plug(group.slot(), plugs).slot();
+            long each = (System.nanoTime() - start) / plugs.size();
+            plugs.forEach(p -> attachTimes.put(p.host().address(), each));
+            return slot;
+        } catch (InputError | AttachFailed e) {
+            plugs.forEach(p -> failures.add(GuestFunctionReport.failed(p.host().address(), specOf.get(p.host().address()),
+                    e.getMessage())));
+            return null;
+        }
+    }
+
+    private void remember(List<EnumeratedFunction> found) {
+        for (EnumeratedFunction f : found) {
+            PassthroughDevice device = bus.device(f.device(), f.function());
+            if (device != null) {
+                enumerated.put(device.function().address(), f);
+            }
+        }
+    }
+
+    /** The spec's own options where it gives them, else the VM's defaults. */
+    static SpecOptions merged(SpecOptions own, SpecOptions defaults) {
+        return new SpecOptions(
+                own.permissive() != null ? own.permissive() : defaults.permissive(),
+                own.msitranslate() != null ? own.msitranslate() : defaults.msitranslate(),
+                own.seize() != null ? own.seize() : defaults.seize(),
+                own.powerMgmt() != null ? own.powerMgmt() : defaults.powerMgmt(),
+                own.rdmPolicy() != null ? own.rdmPolicy() : defaults.rdmPolicy());
+    }
+
+    RunReport report() {
+        List<GuestFunctionReport> reports = new ArrayList<>(failures);
+        for (PassthroughDevice device : bus.devices()) {
+            PciAddress host = device.function().address();
+            VmConfig.Spec spec = specOf.get(host);
+            boolean hotplug = bus.vslots().stream().anyMatch(v -> v.host().equals(host.toString()) && v.slot() != 0);
+            reports.add(new GuestFunctionReport(host, spec.text(), spec.line(), spec.index(), device.guestAddress(),
+                    hotplug, null, guestView(device), enumerated.get(host), attachTimes.getOrDefault(host, 0L)));
+        }
+        reports.sort((a, b) -> a.index() != b.index() ? Integer.compare(a.index(), b.index()) : a.host().compareTo(b.host()));
+        return new RunReport(config.name(), config.memoryMib(), reports, hypervisor.state(), bus.vslots(),
+                inventory.problems(), config.ignored(), List.copyOf(events), attachNanos, enumerateNanos);
+    }
+
+    /** The guest's config space of the function, read as the guest reads it. */
+    private byte[] guestView(PassthroughDevice device) {
+        int size = device.function().config().size();
+        byte[] bytes = new byte[size];
+        PciAddress at = device.guestAddress();
+        for (int offset = 0; offset < size; offset += 4) {
+            int value = bus.configRead(at.device(), at.function(), offset, 4);
+            for (int i = 0; i < 4; i++) {
+                bytes[offset + i] = (byte) (value >>> (8 * i));
+            }
+        }
+        return bytes;
+    }
+}
