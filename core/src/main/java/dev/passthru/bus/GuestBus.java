@@ -126,10 +126,22 @@ public final class GuestBus {
      * leaves the slot {@link SlotState#NEEDS_CLEANUP}; unplugging it again retries.
      */
     public List<DetachReport> unplug(int number) {
+        return takeOut(number, false);
+    }
+
+    /**
+     * Takes a slot's functions out whether or not it is a hot-plug slot: for undoing a plug that
+     * the guest side could not take, not for guests' requests.
+     */
+    public List<DetachReport> remove(int number) {
+        return takeOut(number, true);
+    }
+
+    private List<DetachReport> takeOut(int number, boolean evenStatic) {
         Slot slot;
         synchronized (this) {
             slot = slot(number);
-            if (slot.placedStatically) {
+            if (slot.placedStatically && !evenStatic) {
                 throw new InputError(String.format("slot 0x%02x was placed statically (no hot-plug slot was free): it "
                         + "cannot be hot-unplugged", number));
             }
@@ -156,6 +168,7 @@ public final class GuestBus {
                     }
                 }
                 Arrays.fill(slot.functions, null);
+                slot.placedStatically = false;
                 slot.state = SlotState.EMPTY;
             } else {
                 slot.state = SlotState.NEEDS_CLEANUP;

@@ -1,5 +1,6 @@
 package dev.passthru.cli;
 
+import dev.passthru.InputError;
 import dev.passthru.dump.LspciDumpWriter;
 import dev.passthru.hypervisor.sim.HypervisorState;
 import dev.passthru.pci.ConfigHeader;
@@ -11,7 +12,12 @@ import dev.passthru.vm.VmConfigReader;
 import dev.passthru.vm.VmRunner;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -35,6 +41,12 @@ final class RunCommand implements Callable<Integer> {
         spec.addPositional(Specs.positional(0, "VM.cfg", "The VM config."));
         spec.addOption(Specs.repeated("--then", "ACTION", "After the guest booted, in order: plug:SPEC hot-plugs a "
                 + "function (the guest enumerates it when its slot arrives), unplug:SLOT hot-unplugs a slot."));
+        spec.addOption(Specs.text("--guest", "builtin|qemu", "Who is the guest (default: builtin): the built-in guest, "
+                + "or a real one booted under QEMU (qemu-system-x86_64, TCG; $PASSTHRU_QEMU_ACCEL=kvm where KVM works) "
+                + "with its console on this terminal, served over QEMU's multi-process link."));
+        spec.addOption(Specs.text("--kernel", "FILE", "With --guest qemu: the kernel to boot (default: the newest /boot/vmlinuz-*)."));
+        spec.addOption(Specs.text("--initrd", "FILE", "With --guest qemu: its initramfs (required)."));
+        spec.addOption(Specs.text("--append", "ARGS", "With --guest qemu: the kernel command line (default: console=ttyS0 panic=-1)."));
         spec.addOption(Specs.flag("--json", "Print one JSON document for tooling."));
         spec.addOption(Specs.text("--dump", "FILE", "Also write the guest's view as an lspci -xxxx file (lspci -F FILE reads it)."));
         Specs.footer(spec, "Examples:",
@@ -51,7 +63,21 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         Args args = Args.of(command);
         VmConfig config = VmConfigReader.read(Path.of(args.positional(0)));
-        RunReport report = VmRunner.run(config, args.repeated("--then"));
+        RunReport report = switch (args.text("--guest") == null ? "builtin" : args.text("--guest")) {
+            case "builtin" -> VmRunner.run(config, args.repeated("--then"));
+            case "qemu" -> {
+                if (!args.repeated("--then").isEmpty()) {
+                    throw new InputError("--then works with the built-in guest; hot-plug a QEMU guest through the daemon");
+                }
+                if (args.text("--initrd") == null) {
+                    throw new InputError("--guest qemu needs --initrd FILE (an initramfs for the guest)");
+                }
+                yield VmRunner.runUnderQemu(config, args.text("--kernel") != null ? Path.of(args.text("--kernel")) : newestKernel(),
+                        Path.of(args.text("--initrd")),
+                        args.text("--append") != null ? args.text("--append") : "console=ttyS0 panic=-1", QEMU_LIMIT);
+            }
+            default -> throw new InputError("bad --guest '" + args.text("--guest") + "': expected builtin or qemu");
+        };
         PciIds ids = PciIds.system();
         if (args.text("--dump") != null) {
             writeDump(Path.of(args.text("--dump")), report, ids);
@@ -63,6 +89,18 @@ final class RunCommand implements Callable<Integer> {
         }
         report.hostProblems().forEach(p -> command.commandLine().getErr().println("passthru: " + p));
         return report.allAttached() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    /** How long a QEMU guest may run before it is stopped. */
+    private static final Duration QEMU_LIMIT = Duration.ofHours(24);
+
+    private static Path newestKernel() {
+        try (Stream<Path> boot = Files.list(Path.of("/boot"))) {
+            return boot.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).max(Comparator.naturalOrder())
+                    .orElseThrow(() -> new InputError("no /boot/vmlinuz-*: give --kernel FILE"));
+        } catch (IOException e) {
+            throw new InputError("/boot: cannot list (" + e.getMessage() + "); give --kernel FILE");
+        }
     }
 
     private static String text(RunReport report, PciIds ids) {

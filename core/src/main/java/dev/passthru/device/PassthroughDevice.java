@@ -165,16 +165,33 @@ public final class PassthroughDevice {
         if (changes != ConfigChanges.NONE && state == DeviceState.ATTACHED) {
             if ((changes & ConfigChanges.RESET) != 0) {
                 LOG.log(Level.INFO, "%s: function-level reset asked; virtual state reset", guest);
-                config.reset();
-                if (table != null) {
-                    table.reset();
-                }
+                reset();
+                return;
             }
-            Failures failures = Failures.collecting();
-            bars.sync(config, failures);
-            interrupts.sync(config, table, failures);
-            log(failures);
+            sync();
         }
+    }
+
+    /**
+     * Puts the virtual config space and MSI-X table back as after reset (decode off, BARs
+     * unplaced, interrupts off) and takes down what that turns off. The host function itself
+     * is the host backend's to reset.
+     */
+    public void reset() {
+        config.reset();
+        if (table != null) {
+            table.reset();
+        }
+        if (state == DeviceState.ATTACHED) {
+            sync();
+        }
+    }
+
+    private void sync() {
+        Failures failures = Failures.collecting();
+        bars.sync(config, failures);
+        interrupts.sync(config, table, failures);
+        log(failures);
     }
 
     /** A trapped read in BAR {@code bar}: the MSI-X table, the PBA, or the host's registers. */

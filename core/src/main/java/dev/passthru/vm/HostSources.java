@@ -11,13 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A VM config's host sources read into one inventory. */
-final class HostSources {
+public final class HostSources {
 
     private HostSources() {
     }
 
     /** Every source's functions in one inventory; a function read twice is a problem, the first kept. */
-    static Inventory read(List<HostSourceSpec> sources) {
+    public static Inventory read(List<HostSourceSpec> sources) {
         List<HostFunction> functions = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         List<String> names = new ArrayList<>();

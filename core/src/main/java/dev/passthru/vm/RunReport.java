@@ -14,6 +14,12 @@ public record RunReport(String name, long memoryMib, List<GuestFunctionReport> f
                         List<GuestBus.Vslot> vslots, List<String> hostProblems, List<String> ignoredSettings,
                         List<String> events, long attachNanos, long enumerateNanos) {
 
+    /** The same report with another list of events. */
+    public RunReport withEvents(List<String> newEvents) {
+        return new RunReport(name, memoryMib, functions, hypervisor, vslots, hostProblems, ignoredSettings, newEvents,
+                attachNanos, enumerateNanos);
+    }
+
     public boolean allAttached() {
         return functions.stream().allMatch(GuestFunctionReport::attached);
     }

@@ -2,19 +2,19 @@ package dev.passthru.vm;
 
 import dev.passthru.InputError;
 import dev.passthru.bus.GuestBus;
+import dev.passthru.bus.SlotState;
 import dev.passthru.config.CapabilityPolicy;
 import dev.passthru.config.ConfigOptions;
 import dev.passthru.device.AttachFailed;
 import dev.passthru.device.DetachReport;
 import dev.passthru.device.PassthroughDevice;
-import dev.passthru.guest.BuiltInGuest;
 import dev.passthru.guest.EnumeratedFunction;
-import dev.passthru.guest.SimulatedPlatform;
 import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.Inventory;
 import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
+import dev.passthru.qemu.ProxyPresentation;
 import dev.passthru.spec.SpecOptions;
 
 import java.util.ArrayList;
@@ -23,11 +23,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One VM on the simulated machine: its host functions, the simulated hypervisor and domain, the
- * guest's bus and the built-in guest. Slots are plugged before boot (cold-plug) or after it
- * (hot-plug, which the guest enumerates when the slot arrives), and unplugged at run time.
+ * One VM on the simulated hypervisor: its host functions, the domain, the guest's bus, and a
+ * guest side (the built-in guest, or a real one under QEMU). Slots are plugged before boot
+ * (cold-plug) or after it (hot-plug, which the guest enumerates when the slot arrives), and
+ * unplugged at run time.
  */
-final class SimulatedVm {
+public final class SimulatedVm implements AutoCloseable {
+
+    /** Makes the guest side once the bus and hypervisor exist. */
+    public interface GuestSideFactory {
+        GuestSide create(GuestBus bus, SimulatedHypervisor hypervisor, int domain, long highRamEnd);
+    }
 
     static final int DOMAIN = 1;
 
@@ -37,7 +43,8 @@ final class SimulatedVm {
     private final Map<PciAddress, Assignability.Verdict> seized;
     private final SimulatedHypervisor hypervisor = new SimulatedHypervisor();
     private final GuestBus bus;
-    private final BuiltInGuest guest;
+    private final GuestSide side;
+    private final Map<PciAddress, List<String>> notes = new HashMap<>();
     private final List<HostFunction> onMachine = new ArrayList<>();
     private final List<GuestFunctionReport> failures = new ArrayList<>();
     private final Map<PciAddress, VmConfig.Spec> specOf = new HashMap<>();
@@ -48,6 +55,10 @@ final class SimulatedVm {
     private long enumerateNanos;
 
     SimulatedVm(VmConfig config, Inventory inventory) {
+        this(config, inventory, BuiltInGuestSide::new);
+    }
+
+    public SimulatedVm(VmConfig config, Inventory inventory, GuestSideFactory guestSide) {
         this.config = config;
         this.inventory = inventory;
         this.plain = Assignability.judge(inventory, false);
@@ -55,11 +66,11 @@ final class SimulatedVm {
         long memory = config.memoryMib() << 20;
         hypervisor.createDomain(DOMAIN, GuestRam.ranges(memory));
         this.bus = new GuestBus(hypervisor, DOMAIN, config.firstHotplug(), config.lastHotplug());
-        this.guest = new BuiltInGuest(new SimulatedPlatform(bus, hypervisor, DOMAIN), GuestRam.highEnd(memory));
+        this.side = guestSide.create(bus, hypervisor, DOMAIN, GuestRam.highEnd(memory));
     }
 
     /** Plugs the specs' functions, slot by slot, before the guest runs. */
-    void coldPlug(List<VmConfig.Spec> specs) {
+    public void coldPlug(List<VmConfig.Spec> specs) {
         long start = System.nanoTime();
         for (SpecGroups.Group group : SpecGroups.of(specs, inventory, failures)) {
             plug(group);
@@ -68,14 +79,14 @@ final class SimulatedVm {
     }
 
     /** The guest boots and enumerates every slot. */
-    void boot() {
+    public void boot() {
         long start = System.nanoTime();
-        remember(guest.boot());
+        remember(side.boot());
         enumerateNanos += System.nanoTime() - start;
     }
 
     /** Plugs a spec's functions into a running guest, which enumerates the slot when it arrives. */
-    void hotPlug(VmConfig.Spec spec) {
+    public void hotPlug(VmConfig.Spec spec) {
         List<GuestFunctionReport> before = new ArrayList<>(failures);
         for (SpecGroups.Group group : SpecGroups.of(List.of(spec), inventory, failures)) {
             long start = System.nanoTime();
@@ -83,7 +94,7 @@ final class SimulatedVm {
             attachNanos += System.nanoTime() - start;
             if (slot != null) {
                 start = System.nanoTime();
-                remember(guest.arrived(slot));
+                remember(side.arrived(slot));
                 enumerateNanos += System.nanoTime() - start;
                 events.add(String.format("hot-plug %s: %s into slot 0x%02x, enumerated by the guest", spec.text(),
                         String.join(", ", group.functions().stream().map(f -> f.address().toString()).toList()), slot));
@@ -94,14 +105,35 @@ final class SimulatedVm {
     }
 
     /** Unplugs a slot of the running guest. */
-    void unplug(int slot) {
-        List<PciAddress> leaving = bus.devices().stream().filter(d -> d.guestAddress().device() == slot)
-                .map(d -> d.function().address()).toList();
+    public void unplug(int slot) {
+        List<PassthroughDevice> devices = bus.devices().stream().filter(d -> d.guestAddress().device() == slot).toList();
+        List<PciAddress> leaving = devices.stream().map(d -> d.function().address()).toList();
+        if (bus.state(slot) == SlotState.PRESENT) {
+            side.unplugging(slot, devices);
+        }
         List<DetachReport> reports = bus.unplug(slot);
         List<String> problems = reports.stream().flatMap(r -> r.failures().stream()).toList();
         leaving.forEach(enumerated::remove);
         events.add(String.format("hot-unplug slot 0x%02x: %s %s", slot, String.join(", ", leaving.stream()
                 .map(PciAddress::toString).toList()), problems.isEmpty() ? "detached" : "left work: " + problems));
+    }
+
+    /**
+     * Takes every slot down without asking the guest side (the guest is gone), and notes why
+     * and how it went.
+     */
+    public void detachAll(String why) {
+        List<String> problems = new ArrayList<>();
+        for (int slot = 1; slot < GuestBus.SLOTS; slot++) {
+            if (bus.state(slot) == SlotState.PRESENT || bus.state(slot) == SlotState.NEEDS_CLEANUP) {
+                bus.remove(slot).forEach(r -> problems.addAll(r.failures()));
+            }
+        }
+        events.add(why + "; every function detached" + (problems.isEmpty() ? "" : ", leaving work: " + problems));
+    }
+
+    public List<String> events() {
+        return List.copyOf(events);
     }
 
     /** Puts a group on the machine and plugs it; the slot, or null when it did not attach (reported). */
@@ -120,9 +152,20 @@ final class SimulatedVm {
                 hypervisor.addMachineFunction(f.address(), f.bars(), f.memory());
             }
             specOf.put(f.address(), spec);
+            ProxyPresentation.Presented shown;
+            try {
+                shown = side.present(f);
+            } catch (InputError e) {
+                failures.add(GuestFunctionReport.failed(f.address(), spec, e.getMessage()));
+                continue;
+            }
+            if (!shown.notes().isEmpty()) {
+                notes.put(f.address(), shown.notes());
+                shown.notes().forEach(note -> events.add(f.address() + ": " + note));
+            }
             SpecOptions options = merged(spec.spec().options(), config.defaults());
             int number = group.functions().size() == 1 ? 0 : f.address().function();
-            plugs.add(new GuestBus.Plug(number, f, new ConfigOptions(options.effectivePermissive(),
+            plugs.add(new GuestBus.Plug(number, shown.function(), new ConfigOptions(options.effectivePermissive(),
                     options.effectivePowerMgmt(), CapabilityPolicy.DEFAULT),
                     (options.effectiveSeize() ? seized : plain).get(f.address())));
         }
@@ -130,16 +173,25 @@ final class SimulatedVm {
             return null;
         }
         long start = System.nanoTime();
+        GuestBus.Placed placed;
         try {
-            int slot = bus.plug(group.slot(), plugs).slot();
-            long each = (System.nanoTime() - start) / plugs.size();
-            plugs.forEach(p -> attachTimes.put(p.host().address(), each));
-            return slot;
+            placed = bus.plug(group.slot(), plugs);
         } catch (InputError | AttachFailed e) {
             plugs.forEach(p -> failures.add(GuestFunctionReport.failed(p.host().address(), specOf.get(p.host().address()),
                     e.getMessage())));
             return null;
         }
+        long each = (System.nanoTime() - start) / plugs.size();
+        plugs.forEach(p -> attachTimes.put(p.host().address(), each));
+        try {
+            side.plugged(placed.slot(), placed.devices());
+        } catch (RuntimeException e) {
+            bus.remove(placed.slot());
+            plugs.forEach(p -> failures.add(GuestFunctionReport.failed(p.host().address(), specOf.get(p.host().address()),
+                    "the guest side could not take it: " + e.getMessage())));
+            return null;
+        }
+        return placed.slot();
     }
 
     private void remember(List<EnumeratedFunction> found) {
@@ -161,7 +213,25 @@ final class SimulatedVm {
                 own.rdmPolicy() != null ? own.rdmPolicy() : defaults.rdmPolicy());
     }
 
-    RunReport report() {
+    /** Notes on how functions are shown to this guest side (a 64-bit BAR shown as 32-bit, ...). */
+    public Map<PciAddress, List<String>> notes() {
+        return notes;
+    }
+
+    public SimulatedHypervisor hypervisor() {
+        return hypervisor;
+    }
+
+    public GuestBus bus() {
+        return bus;
+    }
+
+    @Override
+    public void close() {
+        side.close();
+    }
+
+    public RunReport report() {
         List<GuestFunctionReport> reports = new ArrayList<>(failures);
         for (PassthroughDevice device : bus.devices()) {
             PciAddress host = device.function().address();

@@ -1,8 +1,16 @@
 package dev.passthru.vm;
 
 import dev.passthru.InputError;
+import dev.passthru.host.Inventory;
+import dev.passthru.os.ForeignUnixSockets;
+import dev.passthru.os.UnixSockets;
+import dev.passthru.qemu.QemuGuestSide;
+import dev.passthru.qemu.QemuMachine;
 import dev.passthru.spec.SpecParser;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,6 +52,38 @@ public final class VmRunner {
             }
         }
         return vm.report();
+    }
+
+    /** Root ports QEMU is given for slots at most: each costs the guest a bridge and a bus. */
+    private static final int QEMU_PORTS = 8;
+
+    /**
+     * Runs the VM with a real guest under QEMU (see {@link QemuMachine}) on the console of this
+     * terminal, until the guest powers off or {@code limit} passes; then takes every function
+     * down. The hot-plug slots become the first eight of the config's range, one root port each.
+     */
+    public static RunReport runUnderQemu(VmConfig config, Path kernel, Path initrd, String append, Duration limit) {
+        int last = Math.min(config.lastHotplug(), config.firstHotplug() + QEMU_PORTS - 1);
+        VmConfig ported = new VmConfig(config.name(), config.memoryMib(), config.pci(), config.defaults(), config.sources(),
+                config.hypervisor(), config.firstHotplug(), last, config.ignored());
+        List<Integer> ports = new ArrayList<>();
+        for (int slot = ported.firstHotplug(); slot <= last; slot++) {
+            ports.add(slot);
+        }
+        UnixSockets sockets = new ForeignUnixSockets();
+        Inventory inventory = HostSources.read(config.sources());
+        QemuMachine machine = QemuMachine.launch(sockets, new QemuMachine.Options(kernel, initrd, append,
+                config.memoryMib(), ports, ProcessBuilder.Redirect.INHERIT));
+        try (SimulatedVm vm = new SimulatedVm(ported, inventory, (bus, hypervisor, domain, highRamEnd)
+                -> new QemuGuestSide(sockets, machine))) {
+            vm.coldPlug(ported.pci());
+            vm.boot();
+            int status = machine.await(limit);
+            RunReport report = vm.report();
+            vm.detachAll(status == -1 ? "the guest ran past " + limit.toSeconds() + " s and was stopped"
+                    : "the guest powered off (QEMU exit status " + status + ")");
+            return report.withEvents(vm.events());
+        }
     }
 
     /** A spec to plug or a slot number to unplug. */

@@ -35,11 +35,11 @@ public final class DeviceRig {
         hv.createDomain(DOMAIN, List.of(new RamRange(0, 0x8000_0000L), new RamRange(0x1_0000_0000L, 0x1_0000_0000L)));
     }
 
-    PassthroughDevice attach(HostFunction function, PciAddress guest, Placement placement) {
+    public PassthroughDevice attach(HostFunction function, PciAddress guest, Placement placement) {
         return PassthroughDevice.attach(hv, new AttachRequest(DOMAIN, guest, function, ConfigOptions.DEFAULT, placement), YES);
     }
 
-    PassthroughDevice attach(HostFunction function, Placement placement) {
+    public PassthroughDevice attach(HostFunction function, Placement placement) {
         return attach(function, GUEST_SLOT, placement);
     }
 }
