@@ -36,6 +36,11 @@ final class ExampleFunctions {
         return DumpSource.function(h100, Map.of(0, 32L << 20, 2, 128L << 30, 4, 32L << 20), null);
     }
 
+    /** The Intel 82576 NIC from intel-82576-nic.txt, whose dump holds its BAR sizes. */
+    static HostFunction nic() {
+        return DumpSource.function(read("intel-82576-nic.txt").getFirst(), Map.of(), null);
+    }
+
     /** The synthetic function of examples/profiles: six BARs, 64 MSI-X vectors in BAR 1, a ROM, INTx. */
     static HostFunction sixBars() {
         String name = "six-bars-64-vectors.json";

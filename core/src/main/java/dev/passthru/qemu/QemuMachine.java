@@ -95,7 +95,7 @@ public final class QemuMachine implements AutoCloseable {
      * instructions), and interrupts through the proxy need KVM anyway, which whoever has it
      * can ask for.
      */
-    static String accelerator() {
+    public static String accelerator() {
         String configured = System.getenv("PASSTHRU_QEMU_ACCEL");
         return configured != null && !configured.isBlank() ? configured : "tcg";
     }

@@ -132,6 +132,11 @@ public final class SimulatedVm implements AutoCloseable {
         events.add(why + "; every function detached" + (problems.isEmpty() ? "" : ", leaving work: " + problems));
     }
 
+    /** Adds a line to what the run reports. */
+    public void note(String line) {
+        events.add(line);
+    }
+
     public List<String> events() {
         return List.copyOf(events);
     }

@@ -77,6 +77,10 @@ public final class VmRunner {
         try (SimulatedVm vm = new SimulatedVm(ported, inventory, (bus, hypervisor, domain, highRamEnd)
                 -> new QemuGuestSide(sockets, machine))) {
             vm.coldPlug(ported.pci());
+            if (QemuMachine.accelerator().equals("tcg")) {
+                vm.note("QEMU runs under TCG: interrupts through x-pci-proxy-dev need KVM's irqfds, so none reach "
+                        + "this guest (config and BAR accesses do)");
+            }
             vm.boot();
             int status = machine.await(limit);
             RunReport report = vm.report();
