@@ -5,6 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 /** The {@code passthru} command line. */
 public final class Main implements Runnable {
@@ -26,6 +27,34 @@ public final class Main implements Runnable {
                                     + "real one keeps and refuses what a real one must refuse: see what an attach asks "
                                     + "of the hypervisor."))
                     .with("attach", SimAttachCommand::spec))
+            .with("daemon", DaemonCommand::spec)
+            .with("create", () -> DaemonRequestCommand.spec("create", "create", "Create a VM in the daemon from a VM "
+                    + "config: its functions are attached and the built-in guest boots.",
+                    List.of(new DaemonRequestCommand.Parameter("VM.cfg", "config", "The VM config.")), DaemonRequestCommand::vms1))
+            .with("destroy", () -> DaemonRequestCommand.spec("destroy", "destroy", "Destroy a VM: every function detached.",
+                    List.of(new DaemonRequestCommand.Parameter("VM", "vm", "The VM's name.")), r -> ""))
+            .with("list", () -> DaemonRequestCommand.spec("list", "list", "List the daemon's VMs, as xl list does.",
+                    List.of(), DaemonRequestCommand::vms))
+            .with("pci-attach", () -> DaemonRequestCommand.spec("pci-attach", "pci-attach", "Hot-plug a host function "
+                    + "into a running VM, as xl pci-attach: SPEC is [DDDD:]BB:DD.F[@VSLOT][,KEY=VALUE...].",
+                    List.of(new DaemonRequestCommand.Parameter("VM", "vm", "The VM's name."),
+                            new DaemonRequestCommand.Parameter("SPEC", "spec", "The function and its options.")),
+                    DaemonRequestCommand::functions))
+            .with("pci-detach", () -> DaemonRequestCommand.spec("pci-detach", "pci-detach", "Hot-unplug a host function "
+                    + "from a running VM, as xl pci-detach.",
+                    List.of(new DaemonRequestCommand.Parameter("VM", "vm", "The VM's name."),
+                            new DaemonRequestCommand.Parameter("BDF", "bdf", "The host function.")),
+                    DaemonRequestCommand::functions))
+            .with("pci-list", () -> DaemonRequestCommand.spec("pci-list", "pci-list", "List a VM's functions, as xl pci-list.",
+                    List.of(new DaemonRequestCommand.Parameter("VM", "vm", "The VM's name.")), DaemonRequestCommand::functions))
+            .with("pci-assignable-add", () -> DaemonRequestCommand.spec("pci-assignable-add", "pci-assignable-add",
+                    "Make a host function assignable (as if bound to pciback), as xl pci-assignable-add.",
+                    List.of(new DaemonRequestCommand.Parameter("BDF", "bdf", "The host function.")),
+                    DaemonRequestCommand::addresses))
+            .with("pci-assignable-remove", () -> DaemonRequestCommand.spec("pci-assignable-remove", "pci-assignable-remove",
+                    "Take a host function out of the assignable set, as xl pci-assignable-remove.",
+                    List.of(new DaemonRequestCommand.Parameter("BDF", "bdf", "The host function.")),
+                    DaemonRequestCommand::addresses))
             .with("help", () -> CommandSpec.forAnnotatedObject(new CommandLine.HelpCommand()));
 
     private CommandSpec command;

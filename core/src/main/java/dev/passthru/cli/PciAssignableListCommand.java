@@ -1,5 +1,8 @@
 package dev.passthru.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.passthru.InputError;
+import dev.passthru.control.ControlClient;
 import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.HostSource.Detail;
@@ -7,6 +10,8 @@ import dev.passthru.host.Inventory;
 import dev.passthru.pci.PciAddress;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -19,8 +24,11 @@ final class PciAssignableListCommand implements Callable<Integer> {
         PciAssignableListCommand list = new PciAssignableListCommand();
         CommandSpec spec = Specs.command(list, "pci-assignable-list",
                 "List the host functions that may be given to a guest now, one address a line, as xl "
-                        + "pci-assignable-list does. 'passthru host list' says why the others may not.");
+                        + "pci-assignable-list does: the daemon's assignable set (pci-assignable-add) when a daemon "
+                        + "answers and no host source is named, else the host's functions that passthru judges "
+                        + "assignable ('passthru host list' says why the others are not).");
         HostSourceOptions.addTo(spec);
+        DaemonOptions.addTo(spec);
         spec.addOption(Specs.flag("--seize", "Count functions bound to host drivers, as for specs with seize=1."));
         list.command = spec;
         return spec;
@@ -29,6 +37,17 @@ final class PciAssignableListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Args args = Args.of(command);
+        boolean namedSource = args.text("--sysfs") != null || args.text("--profile-dir") != null || args.text("--dump") != null;
+        Path socket = DaemonOptions.socket(args);
+        if (!namedSource && Files.exists(socket)) {
+            try (ControlClient client = ControlClient.connect(socket)) {
+                JsonNode reply = client.request("pci-assignable-list", Map.of());
+                command.commandLine().getOut().print(DaemonRequestCommand.addresses(reply.path("result")));
+                return ExitCodes.OK;
+            } catch (InputError e) {
+                command.commandLine().getErr().println("passthru: " + e.getMessage() + "; listing the host's functions instead");
+            }
+        }
         Inventory inventory = HostSourceOptions.source(args).scan(Detail.LISTING);
         Map<PciAddress, Assignability.Verdict> verdicts = Assignability.judge(inventory, args.flag("--seize"));
         StringBuilder out = new StringBuilder();

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One VM on the simulated hypervisor: its host functions, the domain, the guest's bus, and a
@@ -41,7 +42,9 @@ public final class SimulatedVm implements AutoCloseable {
     private final Inventory inventory;
     private final Map<PciAddress, Assignability.Verdict> plain;
     private final Map<PciAddress, Assignability.Verdict> seized;
-    private final SimulatedHypervisor hypervisor = new SimulatedHypervisor();
+    private final SimulatedHypervisor hypervisor;
+    private final int domain;
+    private final Set<PciAddress> handedOver;
     private final GuestBus bus;
     private final GuestSide side;
     private final Map<PciAddress, List<String>> notes = new HashMap<>();
@@ -55,18 +58,35 @@ public final class SimulatedVm implements AutoCloseable {
     private long enumerateNanos;
 
     SimulatedVm(VmConfig config, Inventory inventory) {
-        this(config, inventory, BuiltInGuestSide::new);
+        this(config, inventory, builtIn());
+    }
+
+    /** The built-in guest as the guest side. */
+    public static GuestSideFactory builtIn() {
+        return BuiltInGuestSide::new;
     }
 
     public SimulatedVm(VmConfig config, Inventory inventory, GuestSideFactory guestSide) {
+        this(config, inventory, guestSide, new SimulatedHypervisor(), DOMAIN, Set.of());
+    }
+
+    /**
+     * A VM as domain {@code domain} of a hypervisor that other VMs may share; functions in
+     * {@code handedOver} count as bound to a pass-through stub (xl's pci-assignable-add).
+     */
+    public SimulatedVm(VmConfig config, Inventory inventory, GuestSideFactory guestSide, SimulatedHypervisor hypervisor,
+                       int domain, Set<PciAddress> handedOver) {
+        this.hypervisor = hypervisor;
+        this.domain = domain;
+        this.handedOver = handedOver;
         this.config = config;
         this.inventory = inventory;
         this.plain = Assignability.judge(inventory, false);
         this.seized = Assignability.judge(inventory, true);
         long memory = config.memoryMib() << 20;
-        hypervisor.createDomain(DOMAIN, GuestRam.ranges(memory));
-        this.bus = new GuestBus(hypervisor, DOMAIN, config.firstHotplug(), config.lastHotplug());
-        this.side = guestSide.create(bus, hypervisor, DOMAIN, GuestRam.highEnd(memory));
+        hypervisor.createDomain(domain, GuestRam.ranges(memory));
+        this.bus = new GuestBus(hypervisor, domain, config.firstHotplug(), config.lastHotplug());
+        this.side = guestSide.create(bus, hypervisor, domain, GuestRam.highEnd(memory));
     }
 
     /** Plugs the specs' functions, slot by slot, before the guest runs. */
@@ -172,7 +192,7 @@ public final class SimulatedVm implements AutoCloseable {
             int number = group.functions().size() == 1 ? 0 : f.address().function();
             plugs.add(new GuestBus.Plug(number, shown.function(), new ConfigOptions(options.effectivePermissive(),
                     options.effectivePowerMgmt(), CapabilityPolicy.DEFAULT),
-                    (options.effectiveSeize() ? seized : plain).get(f.address())));
+                    (options.effectiveSeize() || handedOver.contains(f.address()) ? seized : plain).get(f.address())));
         }
         if (plugs.isEmpty()) {
             return null;

@@ -111,6 +111,18 @@ public final class SimulatedHypervisor implements Hypervisor {
         domains.put(id, new SimDomain(id, List.copyOf(ram)));
     }
 
+    /** Removes a domain that holds nothing any more. */
+    public synchronized void destroyDomain(int id) {
+        SimDomain d = domains.get(id);
+        if (d == null) {
+            throw new IllegalArgumentException("no domain " + id);
+        }
+        if (!d.devices.isEmpty() || !d.p2m.isEmpty() || !d.io.isEmpty() || !d.pirqs.isEmpty()) {
+            throw new IllegalStateException("domain " + id + " still holds functions, mappings or pirqs");
+        }
+        domains.remove(id);
+    }
+
     /** Makes the {@code n}-th call from now (1: the next one) fail with an injected fault. */
     public synchronized void failCall(long n) {
         if (n < 1) {

@@ -1,0 +1,55 @@
+package dev.passthru.cli;
+
+import dev.passthru.control.ControlPlane;
+import dev.passthru.control.ControlServer;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code passthru daemon}: serve VMs and the control socket until stopped. */
+final class DaemonCommand implements Callable<Integer> {
+
+    private CommandSpec command;
+
+    static CommandSpec spec() {
+        DaemonCommand daemon = new DaemonCommand();
+        CommandSpec spec = Specs.command(daemon, "daemon",
+                "Serve VMs (on the simulated hypervisor, with the built-in guest) and the control socket that "
+                        + "'passthru create', 'pci-attach' and the other daemon commands speak to. Every change is "
+                        + "journaled in the state folder before it is acknowledged; at start the journal is replayed and "
+                        + "the hypervisor reconciled with it.");
+        DaemonOptions.addTo(spec);
+        spec.addOption(Specs.text("--state-dir", "DIR", "Where the journal and the hypervisor's state live (default: /var/lib/passthru)."));
+        spec.addOption(Specs.text("--group", "GROUP", "Let this group use the socket too (mode 0660; default: owner only, 0600)."));
+        Specs.footer(spec, "Examples:",
+                "  passthru daemon --state-dir /tmp/pt --socket /tmp/pt/control.sock &",
+                "  passthru create examples/vms/server.cfg --socket /tmp/pt/control.sock");
+        daemon.command = spec;
+        return spec;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Args args = Args.of(command);
+        Path state = Path.of(args.text("--state-dir") != null ? args.text("--state-dir") : "/var/lib/passthru");
+        Path socket = DaemonOptions.socket(args);
+        ControlPlane plane = ControlPlane.open(state);
+        ControlPlane.Recovery r = plane.recovery();
+        ControlServer server = ControlServer.listen(plane, socket, args.text("--group"));
+        command.commandLine().getErr().printf("passthru daemon: %d journal record(s) replayed%s in %.1f ms; hypervisor "
+                        + "reconciled: %d entr%s removed, %d made again; listening on %s%n", r.records(),
+                r.tornTail() ? " (a torn last record was dropped)" : "", r.nanos() / 1e6, r.removed(),
+                r.removed() == 1 ? "y" : "ies", r.remade(), socket);
+        command.commandLine().getErr().flush();
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            plane.close();
+            stop.countDown();
+        }));
+        stop.await();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.passthru.control;
+
+import dev.passthru.InputError;
+
+/** A request that cannot be done, with a code for tooling and a line for people. */
+public final class ControlError extends InputError {
+
+    private final String code;
+
+    public ControlError(String code, String message) {
+        super(message);
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+}

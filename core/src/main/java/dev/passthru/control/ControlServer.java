@@ -1,0 +1,169 @@
+package dev.passthru.control;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.passthru.InputError;
+import dev.passthru.log.RateLimitedLog;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The daemon's control socket: a unix stream socket that only its owner (mode 0600), or a
+ * group named at start (0660), may open. Requests and replies are JSON objects, one a line:
+ * {@code {"id": ..., "command": "pci-attach", "vm": "web", "spec": "03:00.0@6"}} is answered
+ * {@code {"id": ..., "ok": true, "result": ...}} or {@code {"id": ..., "ok": false, "error":
+ * {"code": "...", "message": "..."}}}. A line over {@link #MAX_REQUEST} bytes or one that is
+ * not a JSON object gets an error reply, and the connection stays usable. Each connection is
+ * served on its own virtual thread.
+ */
+public final class ControlServer implements AutoCloseable {
+
+    /** Requests are a few hundred bytes; anything this long is not one. */
+    public static final int MAX_REQUEST = 64 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final RateLimitedLog LOG = RateLimitedLog.of(ControlServer.class.getName());
+
+    private final ControlPlane plane;
+    private final ServerSocketChannel server;
+    private final Path path;
+    private final Thread acceptor;
+
+    private ControlServer(ControlPlane plane, ServerSocketChannel server, Path path) {
+        this.plane = plane;
+        this.server = server;
+        this.path = path;
+        this.acceptor = Thread.ofPlatform().name("control-accept").start(this::accept);
+    }
+
+    /** Listens at {@code path} (replacing a stale socket file), for the owner or {@code group}. */
+    public static ControlServer listen(ControlPlane plane, Path path, String group) {
+        try {
+            Files.createDirectories(path.toAbsolutePath().getParent());
+            Files.deleteIfExists(path);
+            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path));
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(group == null ? "rw-------" : "rw-rw----"));
+            if (group != null) {
+                GroupPrincipal principal = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(principal);
+            }
+            return new ControlServer(plane, server, path);
+        } catch (IOException e) {
+            throw new InputError(path + ": cannot listen (" + e.getMessage() + ")");
+        }
+    }
+
+    private void accept() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel client = server.accept();
+                Thread.ofVirtual().start(() -> serve(client));
+            } catch (IOException e) {
+                if (server.isOpen()) {
+                    LOG.log(Level.WARNING, "control socket: accept failed (%s)", e);
+                }
+            }
+        }
+    }
+
+    private void serve(SocketChannel client) {
+        try (client) {
+            ByteBuffer buffer = ByteBuffer.allocate(8192);
+            byte[] line = new byte[MAX_REQUEST];
+            int length = 0;
+            boolean overflow = false;
+            while (client.read(buffer.clear()) > 0) {
+                buffer.flip();
+                while (buffer.hasRemaining()) {
+                    byte b = buffer.get();
+                    if (b != '\n') {
+                        if (length < MAX_REQUEST) {
+                            line[length++] = b;
+                        } else {
+                            overflow = true;
+                        }
+                        continue;
+                    }
+                    String reply = overflow ? error(null, "too-large", "a request is at most " + MAX_REQUEST + " bytes")
+                            : answer(new String(line, 0, length, StandardCharsets.UTF_8));
+                    client.write(ByteBuffer.wrap((reply + "\n").getBytes(StandardCharsets.UTF_8)));
+                    length = 0;
+                    overflow = false;
+                }
+            }
+        } catch (IOException e) {
+            // the client went away; nothing is owed to it
+        }
+    }
+
+    private String answer(String text) {
+        JsonNode request;
+        try {
+            request = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            return error(null, "bad-json", "not JSON: " + e.getOriginalMessage());
+        }
+        if (request == null || !request.isObject()) {
+            return error(null, "bad-json", "a request is a JSON object");
+        }
+        JsonNode id = request.get("id");
+        JsonNode command = request.get("command");
+        if (command == null || !command.isTextual()) {
+            return error(id, "bad-request", "the request needs \"command\" as a string");
+        }
+        try {
+            ObjectNode reply = JSON.createObjectNode();
+            reply.set("id", id);
+            reply.put("ok", true);
+            reply.set("result", plane.handle(command.asText(), request));
+            return reply.toString();
+        } catch (ControlError e) {
+            return error(id, e.code(), e.getMessage());
+        } catch (InputError e) {
+            return error(id, "bad-input", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "control request %s failed: %s", command.asText(), e);
+            return error(id, "internal", e.toString());
+        }
+    }
+
+    private static String error(JsonNode id, String code, String message) {
+        ObjectNode reply = JSON.createObjectNode();
+        reply.set("id", id);
+        reply.put("ok", false);
+        reply.putObject("error").put("code", code).put("message", message);
+        return reply.toString();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+            acceptor.join(2000);
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // the socket file may already be gone
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
