@@ -5,6 +5,7 @@ import dev.passthru.control.ControlServer;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -22,6 +23,7 @@ final class DaemonCommand implements Callable<Integer> {
                         + "the hypervisor reconciled with it.");
         DaemonOptions.addTo(spec);
         spec.addOption(Specs.text("--state-dir", "DIR", "Where the journal and the hypervisor's state live (default: /var/lib/passthru)."));
+        spec.addOption(Specs.text("--vms", "DIR", "At start, create a VM from each *.cfg in DIR that does not exist yet."));
         spec.addOption(Specs.text("--group", "GROUP", "Let this group use the socket too (mode 0660; default: owner only, 0600)."));
         Specs.footer(spec, "Examples:",
                 "  passthru daemon --state-dir /tmp/pt --socket /tmp/pt/control.sock &",
@@ -37,11 +39,15 @@ final class DaemonCommand implements Callable<Integer> {
         Path socket = DaemonOptions.socket(args);
         ControlPlane plane = ControlPlane.open(state);
         ControlPlane.Recovery r = plane.recovery();
+        List<String> created = args.text("--vms") != null ? plane.createAll(Path.of(args.text("--vms"))) : List.of();
         ControlServer server = ControlServer.listen(plane, socket, args.text("--group"));
         command.commandLine().getErr().printf("passthru daemon: %d journal record(s) replayed%s in %.1f ms; hypervisor "
                         + "reconciled: %d entr%s removed, %d made again; listening on %s%n", r.records(),
                 r.tornTail() ? " (a torn last record was dropped)" : "", r.nanos() / 1e6, r.removed(),
                 r.removed() == 1 ? "y" : "ies", r.remade(), socket);
+        if (!created.isEmpty()) {
+            command.commandLine().getErr().println("passthru daemon: created " + String.join(", ", created));
+        }
         command.commandLine().getErr().flush();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

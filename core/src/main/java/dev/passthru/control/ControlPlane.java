@@ -11,6 +11,7 @@ import dev.passthru.device.PassthroughDevice;
 import dev.passthru.hypervisor.sim.HypervisorState;
 import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
+import dev.passthru.spec.AssignmentSpec;
 import dev.passthru.spec.SpecParser;
 import dev.passthru.vm.GuestFunctionReport;
 import dev.passthru.vm.HostSources;
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,6 +84,25 @@ public final class ControlPlane implements AutoCloseable {
 
     public static ControlPlane open(Path stateDir) {
         return new ControlPlane(stateDir);
+    }
+
+    /**
+     * Creates a VM for each {@code *.cfg} in {@code folder} whose VM does not exist yet (after a
+     * restart, those the journal holds exist already); the names created.
+     */
+    public synchronized List<String> createAll(Path folder) {
+        List<String> created = new ArrayList<>();
+        try (var files = Files.list(folder)) {
+            for (Path config : files.filter(f -> f.toString().endsWith(".cfg")).sorted().toList()) {
+                Path path = config.toAbsolutePath().normalize();
+                if (vms.values().stream().noneMatch(vm -> vm.config().equals(path))) {
+                    created.add(handle("create", JSON.createObjectNode().put("config", path.toString())).path("name").asText());
+                }
+            }
+        } catch (IOException e) {
+            throw new InputError(folder + ": cannot list the VM configs (" + e.getMessage() + ")");
+        }
+        return created;
     }
 
     public Recovery recovery() {
@@ -159,7 +180,12 @@ public final class ControlPlane implements AutoCloseable {
         if (!failed.isEmpty()) {
             throw new ControlError("attach-failed", failed.getFirst().host() + ": " + failed.getFirst().failure());
         }
-        changed(Journal.record("attach").put("vm", name).put("spec", specText));
+        PciAddress first = spec.spec().address();
+        int slot = vm.vm().bus().devices().stream().filter(d -> d.function().address().equals(first)
+                        || spec.spec().allFunctions() && d.function().address().bus() == first.bus()
+                        && d.function().address().device() == first.device())
+                .mapToInt(d -> d.guestAddress().device()).findFirst().orElse(0);
+        changed(Journal.record("attach").put("vm", name).put("spec", specText).put("slot", slot));
         return pciList(vm);
     }
 
@@ -239,8 +265,14 @@ public final class ControlPlane implements AutoCloseable {
                 vm.vm().detachAll("destroyed");
                 hypervisor.destroyDomain(vm.domain());
             }
-            case "attach" -> vm(record.get("vm").asText()).vm().hotPlug(new VmConfig.Spec(
-                    SpecParser.parseXl(record.get("spec").asText()), record.get("spec").asText(), 0, 0));
+            case "attach" -> {
+                AssignmentSpec spec = SpecParser.parseXl(record.get("spec").asText());
+                int slot = record.path("slot").asInt(0);
+                if (spec.autoSlot() && slot != 0) {
+                    spec = new AssignmentSpec(spec.address(), spec.allFunctions(), slot, spec.options());
+                }
+                vm(record.get("vm").asText()).vm().hotPlug(new VmConfig.Spec(spec, record.get("spec").asText(), 0, 0));
+            }
             case "detach" -> {
                 Vm vm = vm(record.get("vm").asText());
                 String host = record.get("bdf").asText();

@@ -84,6 +84,19 @@ class ControlPlaneTest {
     }
 
     @Test
+    void a_folder_of_configs_is_created_once_even_across_restarts() throws Exception {
+        ControlRig.write(dir, 2, 1);
+        try (ControlPlane plane = ControlPlane.open(dir.resolve("state"))) {
+            assertThat(plane.createAll(dir)).containsExactly("vm0", "vm1");
+            plane.handle("pci-attach", args("vm", "vm1", "spec", ControlRig.function(1, 0)));
+        }
+        try (ControlPlane plane = ControlPlane.open(dir.resolve("state"))) {
+            assertThat(plane.createAll(dir)).isEmpty();
+            assertThat(plane.handle("pci-list", args("vm", "vm1")).get(0).path("slot").asInt()).isEqualTo(6);
+        }
+    }
+
+    @Test
     void the_hypervisor_is_reconciled_with_the_journal() throws Exception {
         Path[] configs = ControlRig.write(dir, 1, 2);
         Path state = dir.resolve("state");
