@@ -38,6 +38,25 @@ public record MsixLayout(int tableBar, long tableOffset, int entries, int pbaBar
         return bar == tableBar && offset >= tableOffset && offset - tableOffset < tableLength();
     }
 
+    /**
+     * Whether an access of {@code width} bytes at {@code offset} reaches into the table or the
+     * PBA without lying wholly inside one of them: such an access is refused, so that no part of
+     * it reaches the host's table or PBA through the registers around them.
+     */
+    public boolean straddles(int bar, long offset, int width) {
+        return straddles(bar, offset, width, tableBar, tableOffset, tableLength())
+                || straddles(bar, offset, width, pbaBar, pbaOffset, pbaLength());
+    }
+
+    private static boolean straddles(int bar, long offset, int width, int regionBar, long start, long length) {
+        if (bar != regionBar || width <= 0 || offset < 0 || offset > Long.MAX_VALUE - width) {
+            return false;
+        }
+        boolean overlaps = offset < start + length && start < offset + width;
+        boolean inside = offset >= start && offset + width <= start + length;
+        return overlaps && !inside;
+    }
+
     public boolean inPba(int bar, long offset) {
         return bar == pbaBar && offset >= pbaOffset && offset - pbaOffset < pbaLength();
     }

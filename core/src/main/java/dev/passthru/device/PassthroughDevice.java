@@ -26,8 +26,9 @@ import static dev.passthru.pci.PciRegs.*;
  * {@link #configWrite}, {@link #mmioRead} and {@link #mmioWrite}; a write that changes decode,
  * a BAR, the ROM, INTx, MSI or an MSI-X entry is applied through the hypervisor at once. Guest
  * accesses never throw: what the hypervisor refuses is logged at a rate limit and left undone.
- * Attach and detach are transactions: see {@link #attach} and {@link #detach}. One thread at a
- * time (the guest side serializes a function's accesses).
+ * Attach and detach are transactions: see {@link #attach} and {@link #detach}. Accesses and
+ * detach hold the device's lock, so that several vCPUs and a detaching thread see no torn
+ * state; the hypervisor and the bus are called under it, never the other way round.
  */
 public final class PassthroughDevice {
 
@@ -102,7 +103,7 @@ public final class PassthroughDevice {
      * function is left {@link DeviceState#NEEDS_CLEANUP}, and a later detach tries the steps
      * that remain.
      */
-    public DetachReport detach() {
+    public synchronized DetachReport detach() {
         if (state == DeviceState.DETACHED) {
             return new DetachReport(state, List.of());
         }
@@ -156,11 +157,11 @@ public final class PassthroughDevice {
         config.write(PCI_COMMAND, 2, command);
     }
 
-    public int configRead(int offset, int width) {
+    public synchronized int configRead(int offset, int width) {
         return config.read(offset, width);
     }
 
-    public void configWrite(int offset, int width, int value) {
+    public synchronized void configWrite(int offset, int width, int value) {
         int changes = config.write(offset, width, value);
         if (changes != ConfigChanges.NONE && state == DeviceState.ATTACHED) {
             if ((changes & ConfigChanges.RESET) != 0) {
@@ -177,7 +178,7 @@ public final class PassthroughDevice {
      * unplaced, interrupts off) and takes down what that turns off. The host function itself
      * is the host backend's to reset.
      */
-    public void reset() {
+    public synchronized void reset() {
         config.reset();
         if (table != null) {
             table.reset();
@@ -194,9 +195,12 @@ public final class PassthroughDevice {
         log(failures);
     }
 
-    /** A trapped read in BAR {@code bar}: the MSI-X table, the PBA, or the host's registers. */
-    public long mmioRead(int bar, long offset, int width) {
-        if (!validWidth(width)) {
+    /**
+     * A trapped read in BAR {@code bar}: the MSI-X table, the PBA, or the host's registers. An
+     * access that runs over the edge of the table or PBA reads all-ones (CVE-2020-13754).
+     */
+    public synchronized long mmioRead(int bar, long offset, int width) {
+        if (!validWidth(width) || msix != null && msix.straddles(bar, offset, width)) {
             return -1L;
         }
         if (msix != null && msix.inTable(bar, offset)) {
@@ -205,9 +209,12 @@ public final class PassthroughDevice {
         return function.memory().read(bar, offset, width);
     }
 
-    /** A trapped write in BAR {@code bar}; the PBA is read-only, table writes are applied at once. */
-    public void mmioWrite(int bar, long offset, int width, long value) {
-        if (!validWidth(width) || msix != null && msix.inPba(bar, offset)) {
+    /**
+     * A trapped write in BAR {@code bar}; the PBA is read-only, table writes are applied at once,
+     * and one that runs over the edge of the table or PBA is dropped.
+     */
+    public synchronized void mmioWrite(int bar, long offset, int width, long value) {
+        if (!validWidth(width) || msix != null && (msix.inPba(bar, offset) || msix.straddles(bar, offset, width))) {
             return;
         }
         if (msix != null && msix.inTable(bar, offset)) {
@@ -234,7 +241,7 @@ public final class PassthroughDevice {
      * The BAR whose trapped part holds guest address {@code address} while memory decode is
      * on, or -1: where the guest side sends an access it trapped.
      */
-    public int trappedBar(long address) {
+    public synchronized int trappedBar(long address) {
         if (!config.memoryDecode()) {
             return -1;
         }
@@ -248,12 +255,12 @@ public final class PassthroughDevice {
     }
 
     /** The guest address of BAR {@code index} as the guest programmed it. */
-    public long guestBarAddress(int index) {
+    public synchronized long guestBarAddress(int index) {
         return config.barAddress(index);
     }
 
     /** Sets the header's multi-function bit, which the bus decides for function 0 of a slot. */
-    public void setMultiFunction(boolean multiFunction) {
+    public synchronized void setMultiFunction(boolean multiFunction) {
         config.setMultiFunction(multiFunction);
     }
 
@@ -269,11 +276,11 @@ public final class PassthroughDevice {
     }
 
     /** The runs mapped now for BAR {@code index} (or {@link BarMappings#ROM}), in mapping order. */
-    public List<MmioRange> mappedRuns(int index) {
+    public synchronized List<MmioRange> mappedRuns(int index) {
         return bars.runs(index);
     }
 
-    public DeviceState state() {
+    public synchronized DeviceState state() {
         return state;
     }
 

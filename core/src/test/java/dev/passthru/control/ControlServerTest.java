@@ -32,6 +32,7 @@ class ControlServerTest {
         Path socket = dir.resolve("control.sock");
         try (ControlPlane plane = ControlPlane.open(dir.resolve("state"));
              ControlServer server = ControlServer.listen(plane, socket, null)) {
+            assertThat(server.path()).isEqualTo(socket);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
             try (ControlClient setup = ControlClient.connect(socket)) {
                 for (Path config : configs) {
@@ -94,6 +95,7 @@ class ControlServerTest {
         try (ControlPlane plane = ControlPlane.open(dir.resolve("state"));
              ControlServer server = ControlServer.listen(plane, socket, null);
              ControlClient client = ControlClient.connect(socket)) {
+            assertThat(server.path()).isEqualTo(socket);
             assertThat(client.raw("{\"id\": 1, \"command\":").path("error").path("code").asText()).isEqualTo("bad-json");
             assertThat(client.raw("[1, 2]").path("error").path("message").asText()).isEqualTo("a request is a JSON object");
             assertThat(client.raw("x".repeat(ControlServer.MAX_REQUEST + 10)).path("error").path("code").asText()).isEqualTo("too-large");
