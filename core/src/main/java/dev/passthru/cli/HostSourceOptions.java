@@ -5,6 +5,8 @@ import dev.passthru.host.HostSource;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.profile.ProfileSource;
 import dev.passthru.host.sysfs.SysfsSource;
+import dev.passthru.vfio.ForeignVfioCalls;
+import dev.passthru.vfio.VfioSource;
 import picocli.CommandLine.Model.ArgGroupSpec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -23,6 +25,7 @@ final class HostSourceOptions {
                         "A sysfs PCI tree: the folder that holds devices/ (default: /sys/bus/pci)."))
                 .addArg(Specs.text("--profile-dir", "DIR", "A folder of passthru profiles (*.json)."))
                 .addArg(Specs.text("--dump", "FILE", "An lspci -x/-xxx/-xxxx dump."))
+                .addArg(Specs.flag("--vfio", "The functions bound to vfio-pci, reached through VFIO (/dev/vfio)."))
                 .build());
     }
 
@@ -37,6 +40,9 @@ final class HostSourceOptions {
         }
         if (args.text("--dump") != null) {
             return new DumpSource(Path.of(args.text("--dump")), dumpSizes, dumpRomSize);
+        }
+        if (args.flag("--vfio")) {
+            return new VfioSource(SysfsSource.DEFAULT_ROOT, new ForeignVfioCalls());
         }
         String sysfs = args.text("--sysfs");
         return new SysfsSource(sysfs != null ? Path.of(sysfs) : SysfsSource.DEFAULT_ROOT, false);

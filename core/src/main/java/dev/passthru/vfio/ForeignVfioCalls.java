@@ -1,0 +1,202 @@
+package dev.passthru.vfio;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * {@link VfioCalls} on the C library of Linux x86-64 through java.lang.foreign, errno captured
+ * with every call. ioctl is variadic: it is bound twice, with an integer and with a pointer as
+ * its third argument. Struct buffers are copied into native memory for the call and back.
+ */
+public final class ForeignVfioCalls implements VfioCalls {
+
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int EFD_CLOEXEC = 0x80000;
+    private static final int EFD_NONBLOCK = 0x800;
+    private static final int EAGAIN = 11;
+    private static final int PROT_READ_WRITE = 3;
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
+    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle IOCTL_LONG = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    private static final MethodHandle IOCTL_POINTER = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    private static final MethodHandle PREAD = bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle PWRITE = bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle MMAP = bind("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+
+    /** @param firstVariadic index of the first variadic argument, or -1 */
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new IllegalStateException("the C library has no " + name));
+        Linker.Option errno = Linker.Option.captureCallState("errno");
+        return firstVariadic < 0 ? LINKER.downcallHandle(symbol, descriptor, errno)
+                : LINKER.downcallHandle(symbol, descriptor, errno, Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    @Override
+    public int open(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), O_RDWR | O_CLOEXEC);
+            return check(fd, "open", path, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void close(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            check((int) CLOSE.invokeExact(state, fd), "close", "fd " + fd, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int ioctl(int fd, long request, long argument, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            return check((int) IOCTL_LONG.invokeExact(state, fd, request, argument), name(request), what, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int ioctl(int fd, long request, byte[] struct, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            MemorySegment buffer = arena.allocate(struct.length, 8);
+            MemorySegment.copy(struct, 0, buffer, JAVA_BYTE, 0, struct.length);
+            int result = check((int) IOCTL_POINTER.invokeExact(state, fd, request, buffer), name(request), what, state);
+            MemorySegment.copy(buffer, JAVA_BYTE, 0, struct, 0, struct.length);
+            return result;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int pread(int fd, byte[] into, int length, long offset, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            MemorySegment buffer = arena.allocate(Math.max(1, length));
+            long got = (long) PREAD.invokeExact(state, fd, buffer, (long) length, offset);
+            check((int) Math.min(got, 0), "pread", what, state);
+            MemorySegment.copy(buffer, JAVA_BYTE, 0, into, 0, (int) got);
+            return (int) got;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int pwrite(int fd, byte[] from, int length, long offset, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            MemorySegment buffer = arena.allocate(Math.max(1, length));
+            MemorySegment.copy(from, 0, buffer, JAVA_BYTE, 0, length);
+            long done = (long) PWRITE.invokeExact(state, fd, buffer, (long) length, offset);
+            check((int) Math.min(done, 0), "pwrite", what, state);
+            return (int) done;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int eventfd() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            return check((int) EVENTFD.invokeExact(state, 0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd", "a new eventfd", state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long drain(int eventfd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            MemorySegment counter = arena.allocate(JAVA_LONG);
+            long got = (long) READ.invokeExact(state, eventfd, counter, 8L);
+            if (got < 0) {
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == EAGAIN) {
+                    return 0;
+                }
+                throw new VfioException("read", "eventfd " + eventfd, errno);
+            }
+            return counter.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long allocate(long size) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(STATE);
+            MemorySegment mapped = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size, PROT_READ_WRITE,
+                    MAP_PRIVATE_ANONYMOUS, -1, 0L);
+            if (mapped.address() == -1L) {
+                throw new VfioException("mmap", size + " bytes", (int) ERRNO.get(state, 0L));
+            }
+            return mapped.address();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void copyIn(long address, byte[] from) {
+        MemorySegment.copy(from, 0, MemorySegment.ofAddress(address).reinterpret(from.length), JAVA_BYTE, 0, from.length);
+    }
+
+    @Override
+    public void copyOut(long address, byte[] into) {
+        MemorySegment.copy(MemorySegment.ofAddress(address).reinterpret(into.length), JAVA_BYTE, 0, into, 0, into.length);
+    }
+
+    private static int check(int result, String call, String what, MemorySegment state) {
+        if (result < 0) {
+            throw new VfioException(call, what, (int) ERRNO.get(state, 0L));
+        }
+        return result;
+    }
+
+    private static String name(long request) {
+        return Vfio.name(request);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException e) {
+            return e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.passthru.vfio;
+
+import dev.passthru.host.HostConfig;
+import dev.passthru.log.RateLimitedLog;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * A function's config space through its VFIO config region. The kernel's vfio-pci virtualizes
+ * parts of it already (BARs, MSI and MSI-X controls); passthru's own mediation sits on top.
+ * Guest accesses end here, so a failed access answers all-ones or is dropped, and is logged.
+ */
+public final class VfioHostConfig implements HostConfig {
+
+    private static final RateLimitedLog LOG = RateLimitedLog.of(VfioHostConfig.class.getName());
+
+    private final VfioDevice device;
+
+    public VfioHostConfig(VfioDevice device) {
+        this.device = device;
+    }
+
+    @Override
+    public int size() {
+        return (int) Math.min(device.config().size(), 4096);
+    }
+
+    @Override
+    public int readable() {
+        return size();
+    }
+
+    @Override
+    public int read(int offset, int width) {
+        try {
+            return (int) device.read(device.config().index(), offset, width);
+        } catch (VfioException e) {
+            LOG.log(Level.WARNING, "%s; answered all-ones", e.getMessage());
+            return width == 4 ? -1 : (1 << (8 * width)) - 1;
+        }
+    }
+
+    @Override
+    public void write(int offset, int width, int value) {
+        try {
+            device.write(device.config().index(), offset, width, value);
+        } catch (VfioException e) {
+            LOG.log(Level.WARNING, "%s; dropped", e.getMessage());
+        }
+    }
+}

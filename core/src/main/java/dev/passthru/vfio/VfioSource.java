@@ -1,0 +1,53 @@
+package dev.passthru.vfio;
+
+import dev.passthru.InputError;
+import dev.passthru.host.HostFunction;
+import dev.passthru.host.HostSource;
+import dev.passthru.host.Inventory;
+import dev.passthru.host.sysfs.SysfsSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The host's functions bound to vfio-pci, opened through VFIO: the sysfs tree gives their
+ * identity, BAR layout and IOMMU group; config space and BARs are then reached through the VFIO
+ * device, not sysfs. The descriptors stay open for the life of the process. Without
+ * /dev/vfio/vfio, the scan fails at once saying so.
+ */
+public final class VfioSource implements HostSource {
+
+    private final Path sysfs;
+    private final VfioCalls calls;
+
+    public VfioSource(Path sysfs, VfioCalls calls) {
+        this.sysfs = sysfs;
+        this.calls = calls;
+    }
+
+    @Override
+    public Inventory scan(Detail detail) {
+        if (!Files.exists(Path.of("/dev/vfio/vfio"))) {
+            throw new InputError("/dev/vfio/vfio: no VFIO on this machine (modprobe vfio-pci, and an IOMMU is needed)");
+        }
+        Inventory all = new SysfsSource(sysfs, false).scan(Detail.FULL);
+        List<HostFunction> functions = new ArrayList<>();
+        List<String> problems = new ArrayList<>(all.problems());
+        for (HostFunction f : all.functions()) {
+            if (!f.binding().driver().map("vfio-pci"::equals).orElse(false)) {
+                continue;
+            }
+            try {
+                VfioDevice device = VfioDevice.open(calls, f.address(), f.binding().iommuGroup()
+                        .orElseThrow(() -> new InputError(f.address() + ": bound to vfio-pci but in no IOMMU group")));
+                functions.add(new HostFunction(f.address(), f.origin(), "vfio " + f.source(), f.header(),
+                        new VfioHostConfig(device), f.bars(), f.unsized(), new VfioBarMemory(device), f.binding()));
+            } catch (InputError | VfioException e) {
+                problems.add(f.address() + ": " + e.getMessage());
+            }
+        }
+        return new Inventory("vfio " + sysfs, functions, problems);
+    }
+}
