@@ -2,11 +2,9 @@ package dev.passthru.os;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -51,9 +49,6 @@ public final class ForeignUnixSockets implements UnixSockets {
     private static final VarHandle MSG_CONTROL = MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("control"));
     private static final VarHandle MSG_CONTROLLEN = MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("controllen"));
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final MethodHandle SOCKETPAIR = function("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SOCKET = function("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle CONNECT = function("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
@@ -64,23 +59,19 @@ public final class ForeignUnixSockets implements UnixSockets {
     private static final int SHUT_RDWR = 2;
 
     private static MethodHandle function(String name, ValueLayout result, ValueLayout... arguments) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .or(() -> SymbolLookup.loaderLookup().find(name))
-                .orElseThrow(() -> new IllegalStateException("the C library has no " + name));
-        return LINKER.downcallHandle(symbol, FunctionDescriptor.of(result, arguments),
-                Linker.Option.captureCallState("errno"));
+        return NativeCalls.bind(name, FunctionDescriptor.of(result, arguments), -1);
     }
 
     @Override
     public int[] socketPair() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             MemorySegment pair = arena.allocate(JAVA_INT, 2);
             int result = (int) SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair);
             check("socketpair", result, state);
             return new int[] {pair.getAtIndex(JAVA_INT, 0), pair.getAtIndex(JAVA_INT, 1)};
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
@@ -91,7 +82,7 @@ public final class ForeignUnixSockets implements UnixSockets {
             throw new IllegalArgumentException(path + ": longer than a unix socket path may be (107 bytes)");
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             int fd = (int) SOCKET.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             check("socket", fd, state);
             MemorySegment address = arena.allocate(2 + SUN_PATH);
@@ -99,20 +90,20 @@ public final class ForeignUnixSockets implements UnixSockets {
             MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
             int result = (int) CONNECT.invokeExact(state, fd, address, 2 + name.length + 1);
             if (result < 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = NativeCalls.errno(state);
                 close(fd);
                 throw new NativeException("connect " + path, errno);
             }
             return fd;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public Received receive(int fd, byte[] into, int offset, int length) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             MemorySegment buffer = arena.allocate(Math.max(1, length));
             MemorySegment iov = arena.allocate(IOVEC);
             IOV_BASE.set(iov, 0L, buffer);
@@ -127,14 +118,14 @@ public final class ForeignUnixSockets implements UnixSockets {
             long got;
             do {
                 got = (long) RECVMSG.invokeExact(state, fd, message, MSG_CMSG_CLOEXEC);
-            } while (got < 0 && (int) ERRNO.get(state, 0L) == EINTR);
+            } while (got < 0 && NativeCalls.errno(state) == EINTR);
             if (got < 0) {
-                throw new NativeException("recvmsg", (int) ERRNO.get(state, 0L));
+                throw new NativeException("recvmsg", NativeCalls.errno(state));
             }
             MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, offset, (int) got);
             return new Received((int) got, fds(control, (long) MSG_CONTROLLEN.get(message, 0L)));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
@@ -166,7 +157,7 @@ public final class ForeignUnixSockets implements UnixSockets {
     @Override
     public void send(int fd, byte[] data, int length, int... fds) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             MemorySegment buffer = arena.allocate(Math.max(1, length));
             MemorySegment.copy(data, 0, buffer, ValueLayout.JAVA_BYTE, 0, length);
             MemorySegment iov = arena.allocate(IOVEC);
@@ -195,7 +186,7 @@ public final class ForeignUnixSockets implements UnixSockets {
                 }
                 long done = (long) SENDMSG.invokeExact(state, fd, message, MSG_NOSIGNAL);
                 if (done < 0) {
-                    int errno = (int) ERRNO.get(state, 0L);
+                    int errno = NativeCalls.errno(state);
                     if (errno == EINTR) {
                         continue;
                     }
@@ -205,31 +196,31 @@ public final class ForeignUnixSockets implements UnixSockets {
                 first = false;
             }
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public void shutdown(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             int result = (int) SHUTDOWN.invokeExact(state, fd, SHUT_RDWR);
             check("shutdown", result, state);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             int result = (int) CLOSE.invokeExact(state, fd);
-            if (result < 0 && (int) ERRNO.get(state, 0L) != EINTR) {
-                throw new NativeException("close", (int) ERRNO.get(state, 0L));
+            if (result < 0 && NativeCalls.errno(state) != EINTR) {
+                throw new NativeException("close", NativeCalls.errno(state));
             }
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
@@ -240,17 +231,7 @@ public final class ForeignUnixSockets implements UnixSockets {
 
     private static void check(String call, int result, MemorySegment state) {
         if (result < 0) {
-            throw new NativeException(call, (int) ERRNO.get(state, 0L));
+            throw new NativeException(call, NativeCalls.errno(state));
         }
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException e) {
-            return e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
     }
 }

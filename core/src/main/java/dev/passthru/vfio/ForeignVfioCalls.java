@@ -1,13 +1,11 @@
 package dev.passthru.vfio;
 
+import dev.passthru.os.NativeCalls;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -29,120 +27,108 @@ public final class ForeignVfioCalls implements VfioCalls {
     private static final int PROT_READ_WRITE = 3;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
-    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle IOCTL_LONG = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
-    private static final MethodHandle IOCTL_POINTER = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
-    private static final MethodHandle PREAD = bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
-    private static final MethodHandle PWRITE = bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
-    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle MMAP = bind("mmap",
+    private static final MethodHandle OPEN = NativeCalls.bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
+    private static final MethodHandle CLOSE = NativeCalls.bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle IOCTL_LONG = NativeCalls.bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    private static final MethodHandle IOCTL_POINTER = NativeCalls.bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    private static final MethodHandle PREAD = NativeCalls.bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle PWRITE = NativeCalls.bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
+    private static final MethodHandle READ = NativeCalls.bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle EVENTFD = NativeCalls.bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final MethodHandle MMAP = NativeCalls.bind("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
-
-    /** @param firstVariadic index of the first variadic argument, or -1 */
-    private static MethodHandle bind(String name, FunctionDescriptor descriptor, int firstVariadic) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new IllegalStateException("the C library has no " + name));
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        return firstVariadic < 0 ? LINKER.downcallHandle(symbol, descriptor, errno)
-                : LINKER.downcallHandle(symbol, descriptor, errno, Linker.Option.firstVariadicArg(firstVariadic));
-    }
 
     @Override
     public int open(String path) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), O_RDWR | O_CLOEXEC);
             return check(fd, "open", path, state);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             check((int) CLOSE.invokeExact(state, fd), "close", "fd " + fd, state);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public int ioctl(int fd, long request, long argument, String what) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             return check((int) IOCTL_LONG.invokeExact(state, fd, request, argument), name(request), what, state);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public int ioctl(int fd, long request, byte[] struct, String what) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             MemorySegment buffer = arena.allocate(struct.length, 8);
             MemorySegment.copy(struct, 0, buffer, JAVA_BYTE, 0, struct.length);
             int result = check((int) IOCTL_POINTER.invokeExact(state, fd, request, buffer), name(request), what, state);
             MemorySegment.copy(buffer, JAVA_BYTE, 0, struct, 0, struct.length);
             return result;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public int pread(int fd, byte[] into, int length, long offset, String what) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             MemorySegment buffer = arena.allocate(Math.max(1, length));
             long got = (long) PREAD.invokeExact(state, fd, buffer, (long) length, offset);
             check((int) Math.min(got, 0), "pread", what, state);
             MemorySegment.copy(buffer, JAVA_BYTE, 0, into, 0, (int) got);
             return (int) got;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public int pwrite(int fd, byte[] from, int length, long offset, String what) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             MemorySegment buffer = arena.allocate(Math.max(1, length));
             MemorySegment.copy(from, 0, buffer, JAVA_BYTE, 0, length);
             long done = (long) PWRITE.invokeExact(state, fd, buffer, (long) length, offset);
             check((int) Math.min(done, 0), "pwrite", what, state);
             return (int) done;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public int eventfd() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             return check((int) EVENTFD.invokeExact(state, 0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd", "a new eventfd", state);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public long drain(int eventfd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             MemorySegment counter = arena.allocate(JAVA_LONG);
             long got = (long) READ.invokeExact(state, eventfd, counter, 8L);
             if (got < 0) {
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = NativeCalls.errno(state);
                 if (errno == EAGAIN) {
                     return 0;
                 }
@@ -150,22 +136,22 @@ public final class ForeignVfioCalls implements VfioCalls {
             }
             return counter.get(JAVA_LONG, 0);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
     @Override
     public long allocate(long size) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE);
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
             MemorySegment mapped = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size, PROT_READ_WRITE,
                     MAP_PRIVATE_ANONYMOUS, -1, 0L);
             if (mapped.address() == -1L) {
-                throw new VfioException("mmap", size + " bytes", (int) ERRNO.get(state, 0L));
+                throw new VfioException("mmap", size + " bytes", NativeCalls.errno(state));
             }
             return mapped.address();
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
     }
 
@@ -181,7 +167,7 @@ public final class ForeignVfioCalls implements VfioCalls {
 
     private static int check(int result, String call, String what, MemorySegment state) {
         if (result < 0) {
-            throw new VfioException(call, what, (int) ERRNO.get(state, 0L));
+            throw new VfioException(call, what, NativeCalls.errno(state));
         }
         return result;
     }
@@ -190,13 +176,4 @@ public final class ForeignVfioCalls implements VfioCalls {
         return Vfio.name(request);
     }
 
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException e) {
-            return e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
-    }
 }

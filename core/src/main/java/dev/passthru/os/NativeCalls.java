@@ -1,0 +1,49 @@
+package dev.passthru.os;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The one way passthru binds C library functions: every handle captures errno, variadic ones
+ * say where their variable arguments start, and a throwable from a downcall comes back as an
+ * unchecked exception. The classes that make the calls own their descriptors and say so.
+ */
+public final class NativeCalls {
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    /** Where a call leaves errno: allocate one per call with {@link java.lang.foreign.Arena#allocate}. */
+    public static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private NativeCalls() {
+    }
+
+    /** A handle on {@code name} that captures errno; {@code firstVariadic} -1 for a fixed-argument function. */
+    public static MethodHandle bind(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new IllegalStateException("the C library has no " + name));
+        Linker.Option errno = Linker.Option.captureCallState("errno");
+        return firstVariadic < 0 ? LINKER.downcallHandle(symbol, descriptor, errno)
+                : LINKER.downcallHandle(symbol, descriptor, errno, Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    public static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** A downcall's throwable as an unchecked exception (errors are rethrown as they are). */
+    public static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException e) {
+            return e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}
