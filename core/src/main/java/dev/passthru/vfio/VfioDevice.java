@@ -37,6 +37,8 @@ public final class VfioDevice implements AutoCloseable {
     public record DmaMapping(long vaddr, long iova, long size) {
     }
 
+    private static final int EINVAL = 22;
+
     private final VfioCalls calls;
     private final PciAddress address;
     private final int container;
@@ -93,18 +95,11 @@ public final class VfioDevice implements AutoCloseable {
             ByteBuffer i = le(info);
             List<Region> regions = new ArrayList<>();
             for (int index = 0; index < Math.min(i.getInt(8), 9); index++) {
-                byte[] region = struct(32);
-                le(region).putInt(8, index);
-                calls.ioctl(device, Vfio.DEVICE_GET_REGION_INFO, region, address.toString());
-                ByteBuffer r = le(region);
-                regions.add(new Region(index, r.getLong(16), r.getLong(24), r.getInt(4)));
+                regions.add(region(calls, device, address, index));
             }
             List<Irq> irqs = new ArrayList<>();
             for (int index = 0; index < i.getInt(12); index++) {
-                byte[] irq = struct(16);
-                le(irq).putInt(8, index);
-                calls.ioctl(device, Vfio.DEVICE_GET_IRQ_INFO, irq, address.toString());
-                irqs.add(new Irq(index, le(irq).getInt(12), le(irq).getInt(4)));
+                irqs.add(irq(calls, device, address, index));
             }
             return new VfioDevice(calls, address, container, group, device, i.getInt(4), List.copyOf(regions), List.copyOf(irqs));
         } catch (RuntimeException e) {
@@ -114,6 +109,37 @@ public final class VfioDevice implements AutoCloseable {
             calls.close(container);
             throw e;
         }
+    }
+
+    /** A region's info; one the device does not have (the VGA region of a non-VGA function: EINVAL) is empty. */
+    private static Region region(VfioCalls calls, int device, PciAddress address, int index) {
+        byte[] region = struct(32);
+        le(region).putInt(8, index);
+        try {
+            calls.ioctl(device, Vfio.DEVICE_GET_REGION_INFO, region, address.toString());
+        } catch (VfioException e) {
+            if (e.errno() == EINVAL) {
+                return new Region(index, 0, 0, 0);
+            }
+            throw e;
+        }
+        ByteBuffer r = le(region);
+        return new Region(index, r.getLong(16), r.getLong(24), r.getInt(4));
+    }
+
+    /** An interrupt index's info; one the device lacks (error reporting on conventional PCI: EINVAL) has no vectors. */
+    private static Irq irq(VfioCalls calls, int device, PciAddress address, int index) {
+        byte[] irq = struct(16);
+        le(irq).putInt(8, index);
+        try {
+            calls.ioctl(device, Vfio.DEVICE_GET_IRQ_INFO, irq, address.toString());
+        } catch (VfioException e) {
+            if (e.errno() == EINVAL) {
+                return new Irq(index, 0, 0);
+            }
+            throw e;
+        }
+        return new Irq(index, le(irq).getInt(12), le(irq).getInt(4));
     }
 
     public List<Region> regions() {

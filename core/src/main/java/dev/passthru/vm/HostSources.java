@@ -6,6 +6,8 @@ import dev.passthru.host.HostSource;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.profile.ProfileSource;
 import dev.passthru.host.sysfs.SysfsSource;
+import dev.passthru.vfio.ForeignVfioCalls;
+import dev.passthru.vfio.VfioSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,7 @@ public final class HostSources {
                 case SYSFS -> new SysfsSource(spec.path(), false);
                 case PROFILES -> new ProfileSource(spec.path());
                 case DUMP -> new DumpSource(spec.path());
+                case VFIO -> new VfioSource(spec.path(), new ForeignVfioCalls());
             };
             Inventory one = source.scan();
             names.add(one.source());

@@ -118,10 +118,11 @@ public final class VmConfigReader {
                 case "sysfs" -> HostSourceSpec.Kind.SYSFS;
                 case "profiles" -> HostSourceSpec.Kind.PROFILES;
                 case "dump" -> HostSourceSpec.Kind.DUMP;
+                case "vfio" -> HostSourceSpec.Kind.VFIO;
                 default -> null;
             };
             if (kind == null || colon == text.length() - 1) {
-                throw error(item, "passthru_sources: expected 'sysfs:DIR', 'profiles:DIR' or 'dump:FILE', found "
+                throw error(item, "passthru_sources: expected 'sysfs:DIR', 'profiles:DIR', 'dump:FILE' or 'vfio:DIR', found "
                         + item.describe());
             }
             sources.add(new HostSourceSpec(kind, folder.resolve(text.substring(colon + 1)).normalize()));

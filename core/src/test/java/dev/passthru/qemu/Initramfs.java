@@ -14,14 +14,14 @@ import java.util.Set;
  * this machine: a static busybox, the real lspci with the libraries it links, pci.ids, and an
  * /init script. For booting a real Linux guest in tests.
  */
-final class Initramfs {
+public final class Initramfs {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final Set<String> directories = new LinkedHashSet<>();
     private int inode = 1;
 
     /** Adds a directory and its parents, once each. */
-    Initramfs directory(String path) {
+    public Initramfs directory(String path) {
         String parent = path.contains("/") ? path.substring(0, path.lastIndexOf('/')) : "";
         if (!parent.isEmpty()) {
             directory(parent);
@@ -33,7 +33,7 @@ final class Initramfs {
     }
 
     /** Adds a file with the content of {@code source} (followed if a link) at {@code path}. */
-    Initramfs copy(Path source, String path, int mode) {
+    public Initramfs copy(Path source, String path, int mode) {
         try {
             return file(path, Files.readAllBytes(source), mode);
         } catch (IOException e) {
@@ -41,7 +41,7 @@ final class Initramfs {
         }
     }
 
-    Initramfs file(String path, byte[] content, int mode) {
+    public Initramfs file(String path, byte[] content, int mode) {
         if (path.contains("/")) {
             directory(path.substring(0, path.lastIndexOf('/')));
         }
@@ -49,13 +49,13 @@ final class Initramfs {
         return this;
     }
 
-    Initramfs characterDevice(String path, int major, int minor) {
+    public Initramfs characterDevice(String path, int major, int minor) {
         directory(path.substring(0, path.lastIndexOf('/')));
         entry(path, 020600, new byte[0], major, minor);
         return this;
     }
 
-    byte[] bytes() {
+    public byte[] bytes() {
         entry("TRAILER!!!", 0, new byte[0], 0, 0);
         return out.toByteArray();
     }

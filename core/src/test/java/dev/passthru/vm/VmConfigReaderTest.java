@@ -74,7 +74,7 @@ class VmConfigReaderTest {
         assertThat(error("pci = [ '03:00.0' '04:00.0' ]\n")).isEqualTo("vm.cfg:1: expected ',' or ']' in the list, found ''04:00.0' ]'");
         assertThat(error("pci = [ 3 ]\n")).isEqualTo("vm.cfg:1: pci: expected a spec string such as '03:00.0@6,permissive=1', found the number 3");
         assertThat(error("passthru_sources = [ 'disk:/x' ]\n"))
-                .isEqualTo("vm.cfg:1: passthru_sources: expected 'sysfs:DIR', 'profiles:DIR' or 'dump:FILE', found the string \"disk:/x\"");
+                .isEqualTo("vm.cfg:1: passthru_sources: expected 'sysfs:DIR', 'profiles:DIR', 'dump:FILE' or 'vfio:DIR', found the string \"disk:/x\"");
         assertThat(error("passthru_hypervisor = \"xen\"\n"))
                 .isEqualTo("vm.cfg:1: passthru_hypervisor: expected \"simulated\" (the only one built so far), found \"xen\"");
         assertThat(error("passthru_hotplug_slots = \"0-40\"\n")).startsWith("vm.cfg:1: passthru_hotplug_slots: expected a slot range");
