@@ -124,6 +124,9 @@ public final class PassthroughDevice {
             }
         }
         state = messages.isEmpty() ? DeviceState.DETACHED : DeviceState.NEEDS_CLEANUP;
+        if (state == DeviceState.DETACHED) {
+            function.config().release();
+        }
         return new DetachReport(state, messages);
     }
 

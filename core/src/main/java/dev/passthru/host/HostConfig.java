@@ -26,6 +26,13 @@ public interface HostConfig {
     void write(int offset, int width, int value);
 
     /**
+     * Gives back what the source holds open for the function (a VFIO device, its group and
+     * container) once it is detached; the next access takes it again. Most sources hold nothing.
+     */
+    default void release() {
+    }
+
+    /**
      * The first {@code length} bytes (at most {@link #size()}), all-ones past {@link #readable()};
      * a source that can read many bytes at once does so.
      */

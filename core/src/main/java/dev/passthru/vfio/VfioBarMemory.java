@@ -13,10 +13,10 @@ public final class VfioBarMemory implements BarMemory {
 
     private static final RateLimitedLog LOG = RateLimitedLog.of(VfioBarMemory.class.getName());
 
-    private final VfioDevice device;
+    private final VfioHandle handle;
 
-    public VfioBarMemory(VfioDevice device) {
-        this.device = device;
+    public VfioBarMemory(VfioHandle handle) {
+        this.handle = handle;
     }
 
     @Override
@@ -25,7 +25,7 @@ public final class VfioBarMemory implements BarMemory {
             return width == 8 ? -1L : (1L << (8 * width)) - 1;
         }
         try {
-            return device.read(bar, offset, width);
+            return handle.device().read(bar, offset, width);
         } catch (VfioException e) {
             LOG.log(Level.WARNING, "%s; answered all-ones", e.getMessage());
             return width == 8 ? -1L : (1L << (8 * width)) - 1;
@@ -38,17 +38,17 @@ public final class VfioBarMemory implements BarMemory {
             return;
         }
         try {
-            device.write(bar, offset, width, value);
+            handle.device().write(bar, offset, width, value);
         } catch (VfioException e) {
             LOG.log(Level.WARNING, "%s; dropped", e.getMessage());
         }
     }
 
     private boolean inside(int bar, long offset, int width) {
-        if (bar < 0 || bar > BarMemory.ROM || bar >= device.regions().size()) {
+        if (bar < 0 || bar > BarMemory.ROM || bar >= handle.device().regions().size()) {
             return false;
         }
-        VfioDevice.Region region = device.regions().get(bar);
+        VfioDevice.Region region = handle.device().regions().get(bar);
         return region.readable() && offset >= 0 && width > 0 && offset <= region.size() - width;
     }
 }

@@ -14,15 +14,15 @@ public final class VfioHostConfig implements HostConfig {
 
     private static final RateLimitedLog LOG = RateLimitedLog.of(VfioHostConfig.class.getName());
 
-    private final VfioDevice device;
+    private final VfioHandle handle;
 
-    public VfioHostConfig(VfioDevice device) {
-        this.device = device;
+    public VfioHostConfig(VfioHandle handle) {
+        this.handle = handle;
     }
 
     @Override
     public int size() {
-        return (int) Math.min(device.config().size(), 4096);
+        return (int) Math.min(handle.device().config().size(), 4096);
     }
 
     @Override
@@ -33,7 +33,7 @@ public final class VfioHostConfig implements HostConfig {
     @Override
     public int read(int offset, int width) {
         try {
-            return (int) device.read(device.config().index(), offset, width);
+            return (int) handle.device().read(handle.device().config().index(), offset, width);
         } catch (VfioException e) {
             LOG.log(Level.WARNING, "%s; answered all-ones", e.getMessage());
             return width == 4 ? -1 : (1 << (8 * width)) - 1;
@@ -41,9 +41,14 @@ public final class VfioHostConfig implements HostConfig {
     }
 
     @Override
+    public void release() {
+        handle.release();
+    }
+
+    @Override
     public void write(int offset, int width, int value) {
         try {
-            device.write(device.config().index(), offset, width, value);
+            handle.device().write(handle.device().config().index(), offset, width, value);
         } catch (VfioException e) {
             LOG.log(Level.WARNING, "%s; dropped", e.getMessage());
         }

@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * The host's functions bound to vfio-pci, opened through VFIO: the sysfs tree gives their
  * identity, BAR layout and IOMMU group; config space and BARs are then reached through the VFIO
- * device, not sysfs. The descriptors stay open for the life of the process. Without
+ * device, not sysfs. Each device stays open until its function is detached (see
+ * {@link VfioHandle}). Without
  * /dev/vfio/vfio, the scan fails at once saying so.
  */
 public final class VfioSource implements HostSource {
@@ -40,10 +41,11 @@ public final class VfioSource implements HostSource {
                 continue;
             }
             try {
-                VfioDevice device = VfioDevice.open(calls, f.address(), f.binding().iommuGroup()
+                VfioHandle handle = new VfioHandle(calls, f.address(), f.binding().iommuGroup()
                         .orElseThrow(() -> new InputError(f.address() + ": bound to vfio-pci but in no IOMMU group")));
+                handle.device();
                 functions.add(new HostFunction(f.address(), f.origin(), "vfio " + f.source(), f.header(),
-                        new VfioHostConfig(device), f.bars(), f.unsized(), new VfioBarMemory(device), f.binding()));
+                        new VfioHostConfig(handle), f.bars(), f.unsized(), new VfioBarMemory(handle), f.binding()));
             } catch (InputError | VfioException e) {
                 problems.add(f.address() + ": " + e.getMessage());
             }

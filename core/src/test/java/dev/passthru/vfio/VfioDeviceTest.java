@@ -35,19 +35,24 @@ class VfioDeviceTest {
     }
 
     @Test
-    void the_config_engine_and_bars_work_over_the_vfio_regions() {
-        try (VfioDevice edu = open()) {
-            VfioHostConfig config = new VfioHostConfig(edu);
-            VfioBarMemory memory = new VfioBarMemory(edu);
-            var view = dev.passthru.config.VirtualConfigSpace.create(config, new dev.passthru.host.BarLayout(java.util.List.of(
-                    new dev.passthru.host.HostBar(0, dev.passthru.host.BarKind.MEM32, false, 1 << 20, 0xfe00_0000L)), 0),
-                    dev.passthru.config.ConfigOptions.DEFAULT);
-            assertThat(view.read(0, 4)).isEqualTo(0x11e8_1234);
-            assertThat(config.size()).isEqualTo(256);
-            assertThat(memory.read(0, 0, 4)).isEqualTo(0x010000edL);
-            assertThat(memory.read(0, 1 << 20, 4)).as("past BAR 0").isEqualTo(0xffff_ffffL);
-            assertThat(memory.read(1, 0, 4)).as("BAR 1 is not implemented").isEqualTo(0xffff_ffffL);
-        }
+    void the_config_engine_and_bars_work_over_the_vfio_regions_and_release_gives_everything_back() {
+        VfioHandle handle = new VfioHandle(kernel, PciAddress.parse(FakeVfio.ADDRESS), "7");
+        VfioHostConfig config = new VfioHostConfig(handle);
+        VfioBarMemory memory = new VfioBarMemory(handle);
+        var view = dev.passthru.config.VirtualConfigSpace.create(config, new dev.passthru.host.BarLayout(java.util.List.of(
+                new dev.passthru.host.HostBar(0, dev.passthru.host.BarKind.MEM32, false, 1 << 20, 0xfe00_0000L)), 0),
+                dev.passthru.config.ConfigOptions.DEFAULT);
+        assertThat(view.read(0, 4)).isEqualTo(0x11e8_1234);
+        assertThat(config.size()).isEqualTo(256);
+        assertThat(memory.read(0, 0, 4)).isEqualTo(0x010000edL);
+        assertThat(memory.read(0, 1 << 20, 4)).as("past BAR 0").isEqualTo(0xffff_ffffL);
+        assertThat(memory.read(1, 0, 4)).as("BAR 1 is not implemented").isEqualTo(0xffff_ffffL);
+        config.release();
+        assertThat(handle.open()).isFalse();
+        assertThat(kernel.open).as("container, group and device closed").isEmpty();
+        assertThat(memory.read(0, 0, 4)).as("opened again on the next access").isEqualTo(0x010000edL);
+        assertThat(handle.open()).isTrue();
+        handle.release();
     }
 
     @Test

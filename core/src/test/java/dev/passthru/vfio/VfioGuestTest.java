@@ -43,7 +43,7 @@ class VfioGuestTest {
     Path dir;
 
     @Test
-    void passthru_lists_edu_through_vfio_and_its_guest_reads_the_real_device() throws Exception {
+    void passthru_lists_edu_through_vfio_its_guest_reads_the_real_device_and_detach_releases_it() throws Exception {
         Path kernel = kernel();
         String release = kernel.getFileName().toString().substring("vmlinuz-".length());
         Path modules = Path.of("/lib/modules", release);
@@ -88,7 +88,10 @@ class VfioGuestTest {
         String all = String.join("\n", console);
         assertThat(all).as(all).contains("PT-LIST-END 0");
         assertThat(console).as(all).anyMatch(l -> l.startsWith("0000:00:03.0 00ff: 1234:11e8") && l.contains("driver: vfio-pci"));
-        assertThat(all).as(all).contains("BAR 0 +0x0: read 0x010000ed").contains("PT-RUN-END 0");
+        assertThat(all).as(all).contains("BAR 0 +0x0: read 0x010000ed").contains("PT-RUN-END 0")
+                .as("detach gave group and container back: the second attach opened them again")
+                .contains("hot-unplug slot 0x06: 0000:00:03.0 detached")
+                .contains("hot-plug plug:00:03.0: 0000:00:03.0 into slot 0x06, enumerated by the guest");
     }
 
     private Path kernel() throws IOException {

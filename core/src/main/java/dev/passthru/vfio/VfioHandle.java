@@ -1,0 +1,40 @@
+package dev.passthru.vfio;
+
+import dev.passthru.pci.PciAddress;
+
+/**
+ * A function's VFIO device, opened when first used and closed on {@link #release}, after which
+ * the next use opens it again: detach gives the group and container back, and a later attach
+ * in the same process takes them anew.
+ */
+public final class VfioHandle {
+
+    private final VfioCalls calls;
+    private final PciAddress address;
+    private final String group;
+    private VfioDevice device;
+
+    public VfioHandle(VfioCalls calls, PciAddress address, String group) {
+        this.calls = calls;
+        this.address = address;
+        this.group = group;
+    }
+
+    public synchronized VfioDevice device() {
+        if (device == null) {
+            device = VfioDevice.open(calls, address, group);
+        }
+        return device;
+    }
+
+    public synchronized boolean open() {
+        return device != null;
+    }
+
+    public synchronized void release() {
+        if (device != null) {
+            device.close();
+            device = null;
+        }
+    }
+}
