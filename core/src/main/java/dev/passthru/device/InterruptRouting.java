@@ -2,9 +2,12 @@ package dev.passthru.device;
 
 import dev.passthru.config.Effect;
 import dev.passthru.config.VirtualConfigSpace;
+import dev.passthru.host.HostInterrupts;
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.HypervisorException;
 import dev.passthru.pci.PciAddress;
+
+import java.util.function.IntConsumer;
 
 /**
  * The function's interrupts as the hypervisor routes them, kept in line with what the guest
@@ -36,6 +39,9 @@ final class InterruptRouting {
     private final int gsi;
     private final Vector[] msi = new Vector[MSI_VECTORS];
     private final Vector[] msix;
+    private final HostInterrupts host;
+    private final boolean[] routed = new boolean[HostInterrupts.Kind.values().length];
+    private int msiVectors;
     private int intxPirq;
     private boolean intxBound;
 
@@ -44,7 +50,8 @@ final class InterruptRouting {
      * @param gsi the host GSI its pin is wired to, 0 when unknown or none
      */
     InterruptRouting(Hypervisor hypervisor, int domain, PciAddress machine, PciAddress guest, int pin, int gsi,
-                     int msixEntries) {
+                     int msixEntries, HostInterrupts host) {
+        this.host = host;
         this.hypervisor = hypervisor;
         this.domain = domain;
         this.machine = machine;
@@ -81,12 +88,62 @@ final class InterruptRouting {
             }
         }
         syncIntx(config, failures);
+        msiVectors = vectors;
+        syncHost();
+    }
+
+    /**
+     * Has the host backend deliver the function's interrupts of each kind while any vector of
+     * that kind is bound, each one injected through the hypervisor into the guest.
+     */
+    private void syncHost() {
+        follow(HostInterrupts.Kind.INTX, intxBound, 1, v -> inject(intxPirq));
+        follow(HostInterrupts.Kind.MSI, anyBound(msi), Math.max(1, msiVectors), v -> inject(pirq(msi, v)));
+        follow(HostInterrupts.Kind.MSIX, anyBound(msix), Math.max(1, msix.length), v -> inject(pirq(msix, v)));
+    }
+
+    private void follow(HostInterrupts.Kind kind, boolean wanted, int vectors, IntConsumer fired) {
+        if (wanted != routed[kind.ordinal()]) {
+            if (wanted) {
+                host.route(kind, vectors, fired);
+            } else {
+                host.stop(kind);
+            }
+            routed[kind.ordinal()] = wanted;
+        }
+    }
+
+    private static boolean anyBound(Vector[] vectors) {
+        for (Vector v : vectors) {
+            if (v != null && v.bound) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int pirq(Vector[] vectors, int index) {
+        Vector v = index < vectors.length ? vectors[index] : null;
+        return v != null && v.bound ? v.pirq : 0;
+    }
+
+    /** Called on the host backend's thread when the function raised an interrupt. */
+    private void inject(int pirq) {
+        if (pirq == 0) {
+            return;
+        }
+        try {
+            hypervisor.inject(domain, pirq);
+        } catch (HypervisorException e) {
+            // unbound in the meantime: the guest turned the vector off as it fired
+        }
     }
 
     /** Brings one MSI-X entry in line, after the guest wrote it. */
     void syncMsix(VirtualConfigSpace config, MsixTable table, int entry, Failures failures) {
         boolean wanted = config.msixEnabled() && !config.msixFunctionMasked() && !table.masked(entry);
         route(msix, entry, wanted, table.address(entry), table.data(entry), failures);
+        syncHost();
     }
 
     private void syncIntx(VirtualConfigSpace config, Failures failures) {
@@ -140,6 +197,12 @@ final class InterruptRouting {
 
     /** Unbinds and releases everything, MSI-X first, INTx last, going on past failures. */
     void releaseAll(Failures failures) {
+        for (HostInterrupts.Kind kind : HostInterrupts.Kind.values()) {
+            if (routed[kind.ordinal()]) {
+                host.stop(kind);
+                routed[kind.ordinal()] = false;
+            }
+        }
         for (int i = msix.length - 1; i >= 0; i--) {
             release(msix[i], failures);
         }

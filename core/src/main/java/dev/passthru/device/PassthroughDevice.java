@@ -60,7 +60,7 @@ public final class PassthroughDevice {
         this.trapped = computeTrapped();
         this.interrupts = new InterruptRouting(hypervisor, domain, function.address(), guest,
                 function.header().interruptPin(), function.binding().irq().orElse(0),
-                msix != null ? msix.entries() : 0);
+                msix != null ? msix.entries() : 0, function.config().interrupts());
     }
 
     /**

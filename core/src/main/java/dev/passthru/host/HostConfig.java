@@ -32,6 +32,11 @@ public interface HostConfig {
     default void release() {
     }
 
+    /** The function's own interrupts, where the source can deliver them (VFIO); none otherwise. */
+    default HostInterrupts interrupts() {
+        return HostInterrupts.NONE;
+    }
+
     /**
      * The first {@code length} bytes (at most {@link #size()}), all-ones past {@link #readable()};
      * a source that can read many bytes at once does so.

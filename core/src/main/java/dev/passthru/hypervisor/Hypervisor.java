@@ -52,4 +52,7 @@ public interface Hypervisor {
     void bindMsi(int domain, int pirq, long address, int data);
 
     void unbindMsi(int domain, int pirq);
+
+    /** The machine raised the interrupt behind a bound pirq: deliver it to the guest as bound. */
+    void inject(int domain, int pirq);
 }

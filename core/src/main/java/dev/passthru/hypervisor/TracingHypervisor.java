@@ -125,6 +125,14 @@ public final class TracingHypervisor implements Hypervisor {
         });
     }
 
+    @Override
+    public void inject(int domain, int pirq) {
+        run("inject", () -> "domain " + domain + ", pirq " + pirq, () -> {
+            target.inject(domain, pirq);
+            return null;
+        });
+    }
+
     private <T> T run(String operation, Supplier<String> arguments, Supplier<T> call) {
         String line = operation + "(" + arguments.get() + ")";
         try {

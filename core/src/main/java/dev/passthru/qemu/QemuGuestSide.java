@@ -85,6 +85,11 @@ public final class QemuGuestSide implements GuestSide {
         return List.of();
     }
 
+    @Override
+    public void write(PassthroughDevice device, int bar, long offset, long value) {
+        throw new dev.passthru.InputError("a QEMU guest writes its own registers; poke works with the built-in guest");
+    }
+
     /** Messages each connection served so far, by slot.function. */
     public Map<String, Long> messages() {
         Map<String, Long> counts = new HashMap<>();

@@ -1,6 +1,7 @@
 package dev.passthru.vfio;
 
 import dev.passthru.host.HostConfig;
+import dev.passthru.host.HostInterrupts;
 import dev.passthru.log.RateLimitedLog;
 
 import java.lang.System.Logger.Level;
@@ -15,9 +16,16 @@ public final class VfioHostConfig implements HostConfig {
     private static final RateLimitedLog LOG = RateLimitedLog.of(VfioHostConfig.class.getName());
 
     private final VfioHandle handle;
+    private final VfioInterrupts interrupts;
 
-    public VfioHostConfig(VfioHandle handle) {
+    public VfioHostConfig(VfioHandle handle, VfioCalls calls) {
         this.handle = handle;
+        this.interrupts = new VfioInterrupts(calls, handle);
+    }
+
+    @Override
+    public HostInterrupts interrupts() {
+        return interrupts;
     }
 
     @Override
@@ -42,6 +50,9 @@ public final class VfioHostConfig implements HostConfig {
 
     @Override
     public void release() {
+        for (HostInterrupts.Kind kind : HostInterrupts.Kind.values()) {
+            interrupts.stop(kind);
+        }
         handle.release();
     }
 

@@ -45,7 +45,7 @@ public final class VfioSource implements HostSource {
                         .orElseThrow(() -> new InputError(f.address() + ": bound to vfio-pci but in no IOMMU group")));
                 handle.device();
                 functions.add(new HostFunction(f.address(), f.origin(), "vfio " + f.source(), f.header(),
-                        new VfioHostConfig(handle), f.bars(), f.unsized(), new VfioBarMemory(handle), f.binding()));
+                        new VfioHostConfig(handle, calls), f.bars(), f.unsized(), new VfioBarMemory(handle), f.binding()));
             } catch (InputError | VfioException e) {
                 problems.add(f.address() + ": " + e.getMessage());
             }

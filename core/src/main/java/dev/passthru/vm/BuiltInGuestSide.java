@@ -14,10 +14,17 @@ import java.util.List;
 /** The built-in guest on the simulated platform: shows every function as it is. */
 final class BuiltInGuestSide implements GuestSide {
 
+    private final SimulatedPlatform platform;
     private final BuiltInGuest guest;
 
     BuiltInGuestSide(GuestBus bus, SimulatedHypervisor hypervisor, int domain, long highRamEnd) {
-        this.guest = new BuiltInGuest(new SimulatedPlatform(bus, hypervisor, domain), highRamEnd);
+        this.platform = new SimulatedPlatform(bus, hypervisor, domain);
+        this.guest = new BuiltInGuest(platform, highRamEnd);
+    }
+
+    @Override
+    public void write(PassthroughDevice device, int bar, long offset, long value) {
+        platform.mmioWrite(device.guestBarAddress(bar) + offset, 4, value);
     }
 
     @Override

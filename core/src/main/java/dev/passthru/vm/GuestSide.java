@@ -32,6 +32,9 @@ public interface GuestSide extends AutoCloseable {
     /** A slot arrived in the running guest; what it enumerated, where this side reports that. */
     List<EnumeratedFunction> arrived(int slot);
 
+    /** The guest writes {@code value} to a register of one of its functions' BARs, at its guest address. */
+    void write(PassthroughDevice device, int bar, long offset, long value);
+
     @Override
     void close();
 }

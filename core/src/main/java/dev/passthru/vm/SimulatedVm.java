@@ -124,6 +124,38 @@ public final class SimulatedVm implements AutoCloseable {
                 .forEach(f -> events.add("hot-plug " + spec.text() + ": " + f.host() + " not attached: " + f.failure()));
     }
 
+    /**
+     * The guest writes {@code value} to register {@code offset} of BAR {@code bar} of the
+     * function in {@code slot}, then waits up to a second for interrupts it makes the function
+     * raise, and notes how many reached the guest.
+     */
+    public void poke(int slot, int bar, long offset, long value) {
+        PassthroughDevice device = bus.device(slot, 0);
+        if (device == null) {
+            throw new InputError(String.format("poke: slot 0x%02x holds no function", slot));
+        }
+        Map<String, Long> before = hypervisor.injections();
+        side.write(device, bar, offset, value);
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < deadline && hypervisor.injections().equals(before)) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        List<String> injected = new ArrayList<>();
+        hypervisor.injections().forEach((pirq, count) -> {
+            long more = count - before.getOrDefault(pirq, 0L);
+            if (more > 0) {
+                injected.add("pirq " + pirq.substring(pirq.indexOf('/') + 1) + " x" + more);
+            }
+        });
+        events.add(String.format("poke slot 0x%02x BAR %d +0x%x = 0x%x: %s", slot, bar, offset, value,
+                injected.isEmpty() ? "no interrupt injected" : "interrupts injected: " + String.join(", ", injected)));
+    }
+
     /** Unplugs a slot of the running guest. */
     public void unplug(int slot) {
         List<PassthroughDevice> devices = bus.devices().stream().filter(d -> d.guestAddress().device() == slot).toList();

@@ -18,7 +18,8 @@ import java.util.List;
  * functions into a slot of the guest's bus (functions of one host device share a slot), lets
  * the built-in guest boot and enumerate the bus, then carries out run-time actions in order:
  * {@code plug:SPEC} hot-plugs (the guest enumerates the new slot), {@code unplug:SLOT}
- * hot-unplugs. A function that cannot be attached is reported with its reason; the others go on.
+ * hot-unplugs, {@code poke:SLOT:BAR:OFFSET=VALUE} has the guest write a register (and notes
+ * the interrupts that reach it). A function that cannot be attached is reported with its reason; the others go on.
  */
 public final class VmRunner {
 
@@ -47,6 +48,8 @@ public final class VmRunner {
             Object action = parse(actions.get(i), i);
             if (action instanceof VmConfig.Spec spec) {
                 vm.hotPlug(spec);
+            } else if (action instanceof long[] poke) {
+                vm.poke((int) poke[0], (int) poke[1], poke[2], poke[3]);
             } else {
                 vm.unplug((Integer) action);
             }
@@ -107,6 +110,17 @@ public final class VmRunner {
                 throw new InputError("bad action '" + action + "': expected a slot number such as unplug:6 or unplug:0x1f");
             }
         }
-        throw new InputError("bad action '" + action + "': expected plug:SPEC or unplug:SLOT");
+        if (action.startsWith("poke:")) {
+            String[] parts = action.substring("poke:".length()).split("[:=]");
+            try {
+                if (parts.length == 4) {
+                    return new long[] {Long.decode(parts[0]), Long.decode(parts[1]), Long.decode(parts[2]), Long.decode(parts[3])};
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new InputError("bad action '" + action + "': expected poke:SLOT:BAR:OFFSET=VALUE such as poke:6:0:0x60=1");
+        }
+        throw new InputError("bad action '" + action + "': expected plug:SPEC, unplug:SLOT or poke:SLOT:BAR:OFFSET=VALUE");
     }
 }

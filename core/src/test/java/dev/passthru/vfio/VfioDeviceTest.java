@@ -37,7 +37,7 @@ class VfioDeviceTest {
     @Test
     void the_config_engine_and_bars_work_over_the_vfio_regions_and_release_gives_everything_back() {
         VfioHandle handle = new VfioHandle(kernel, PciAddress.parse(FakeVfio.ADDRESS), "7");
-        VfioHostConfig config = new VfioHostConfig(handle);
+        VfioHostConfig config = new VfioHostConfig(handle, kernel);
         VfioBarMemory memory = new VfioBarMemory(handle);
         var view = dev.passthru.config.VirtualConfigSpace.create(config, new dev.passthru.host.BarLayout(java.util.List.of(
                 new dev.passthru.host.HostBar(0, dev.passthru.host.BarKind.MEM32, false, 1 << 20, 0xfe00_0000L)), 0),

@@ -91,7 +91,9 @@ class VfioGuestTest {
         assertThat(all).as(all).contains("BAR 0 +0x0: read 0x010000ed").contains("PT-RUN-END 0")
                 .as("detach gave group and container back: the second attach opened them again")
                 .contains("hot-unplug slot 0x06: 0000:00:03.0 detached")
-                .contains("hot-plug plug:00:03.0: 0000:00:03.0 into slot 0x06, enumerated by the guest");
+                .contains("hot-plug plug:00:03.0: 0000:00:03.0 into slot 0x06, enumerated by the guest")
+                .as("edu's raise-interrupt register: its MSI arrives through VFIO's eventfd and is injected")
+                .containsPattern("poke slot 0x06 BAR 0 \\+0x60 = 0x1: interrupts injected: pirq \\d+ x1");
     }
 
     private Path kernel() throws IOException {

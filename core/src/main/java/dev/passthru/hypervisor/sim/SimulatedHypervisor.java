@@ -42,6 +42,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     private final TreeMap<Integer, SimDomain> domains = new TreeMap<>();
     private final Map<PciAddress, Integer> owners = new HashMap<>();
     private final TreeMap<String, Long> counts = new TreeMap<>();
+    private final TreeMap<String, Long> injections = new TreeMap<>();
     private long calls;
     private long failingCall;
 
@@ -375,6 +376,22 @@ public final class SimulatedHypervisor implements Hypervisor {
         if (d.msi.remove(pirq) == null) {
             throw new HypervisorException(op, args.get(), "the pirq is not bound");
         }
+    }
+
+    @Override
+    public synchronized void inject(int domain, int pirq) {
+        String op = "inject";
+        Supplier<String> args = () -> "domain " + domain + ", pirq " + pirq;
+        SimDomain d = enter(op, domain, args);
+        if (!d.bound(pirq)) {
+            throw new HypervisorException(op, args.get(), "the pirq is not bound");
+        }
+        injections.merge(domain + "/" + pirq, 1L, Long::sum);
+    }
+
+    /** Interrupts delivered so far, by "domain/pirq". */
+    public synchronized Map<String, Long> injections() {
+        return new TreeMap<>(injections);
     }
 
     /** Counts the call, injects the fault when it is due, and finds the domain. */
