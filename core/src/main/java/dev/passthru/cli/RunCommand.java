@@ -41,7 +41,8 @@ final class RunCommand implements Callable<Integer> {
         spec.addPositional(Specs.positional(0, "VM.cfg", "The VM config."));
         spec.addOption(Specs.repeated("--then", "ACTION", "After the guest booted, in order: plug:SPEC hot-plugs a "
                 + "function (the guest enumerates it when its slot arrives), unplug:SLOT hot-unplugs a slot, "
-                + "poke:SLOT:BAR:OFFSET=VALUE has the guest write a register and notes the interrupts that reach it."));
+                + "poke:SLOT:BAR:OFFSET=VALUE has the guest write a register and notes the interrupts that reach it, "
+                + "config:SLOT:OFF.W=VALUE has it write its config space."));
         spec.addOption(Specs.text("--guest", "builtin|qemu", "Who is the guest (default: builtin): the built-in guest, "
                 + "or a real one booted under QEMU (qemu-system-x86_64, TCG; $PASSTHRU_QEMU_ACCEL=kvm where KVM works) "
                 + "with its console on this terminal, served over QEMU's multi-process link."));

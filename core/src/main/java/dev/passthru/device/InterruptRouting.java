@@ -97,13 +97,18 @@ final class InterruptRouting {
      * that kind is bound, each one injected through the hypervisor into the guest.
      */
     private void syncHost() {
-        follow(HostInterrupts.Kind.INTX, intxBound, 1, v -> inject(intxPirq));
-        follow(HostInterrupts.Kind.MSI, anyBound(msi), Math.max(1, msiVectors), v -> inject(pirq(msi, v)));
-        follow(HostInterrupts.Kind.MSIX, anyBound(msix), Math.max(1, msix.length), v -> inject(pirq(msix, v)));
+        // Stops first: a host takes one kind at a time (VFIO refuses INTx while MSI is on).
+        follow(HostInterrupts.Kind.INTX, intxBound, false, 1, v -> inject(intxPirq));
+        follow(HostInterrupts.Kind.MSI, anyBound(msi), false, Math.max(1, msiVectors), v -> inject(pirq(msi, v)));
+        follow(HostInterrupts.Kind.MSIX, anyBound(msix), false, Math.max(1, msix.length), v -> inject(pirq(msix, v)));
+        follow(HostInterrupts.Kind.INTX, intxBound, true, 1, v -> inject(intxPirq));
+        follow(HostInterrupts.Kind.MSI, anyBound(msi), true, Math.max(1, msiVectors), v -> inject(pirq(msi, v)));
+        follow(HostInterrupts.Kind.MSIX, anyBound(msix), true, Math.max(1, msix.length), v -> inject(pirq(msix, v)));
     }
 
-    private void follow(HostInterrupts.Kind kind, boolean wanted, int vectors, IntConsumer fired) {
-        if (wanted != routed[kind.ordinal()]) {
+    /** Starts ({@code starting}) or stops the host's delivery of {@code kind} where that is what changed. */
+    private void follow(HostInterrupts.Kind kind, boolean wanted, boolean starting, int vectors, IntConsumer fired) {
+        if (wanted == starting && wanted != routed[kind.ordinal()]) {
             if (wanted) {
                 host.route(kind, vectors, fired);
             } else {

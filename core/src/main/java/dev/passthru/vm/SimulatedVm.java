@@ -156,6 +156,15 @@ public final class SimulatedVm implements AutoCloseable {
                 injected.isEmpty() ? "no interrupt injected" : "interrupts injected: " + String.join(", ", injected)));
     }
 
+    /** The guest writes its config space: function 0 of {@code slot}. */
+    public void configWrite(int slot, int offset, int width, int value) {
+        if (bus.device(slot, 0) == null) {
+            throw new InputError(String.format("config: slot 0x%02x holds no function", slot));
+        }
+        bus.configWrite(slot, 0, offset, width, value);
+        events.add(String.format("config slot 0x%02x 0x%02x/%d = 0x%x", slot, offset, width, value));
+    }
+
     /** Unplugs a slot of the running guest. */
     public void unplug(int slot) {
         List<PassthroughDevice> devices = bus.devices().stream().filter(d -> d.guestAddress().device() == slot).toList();

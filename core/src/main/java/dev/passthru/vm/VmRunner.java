@@ -19,7 +19,8 @@ import java.util.List;
  * the built-in guest boot and enumerate the bus, then carries out run-time actions in order:
  * {@code plug:SPEC} hot-plugs (the guest enumerates the new slot), {@code unplug:SLOT}
  * hot-unplugs, {@code poke:SLOT:BAR:OFFSET=VALUE} has the guest write a register (and notes
- * the interrupts that reach it). A function that cannot be attached is reported with its reason; the others go on.
+ * the interrupts that reach it), {@code config:SLOT:OFF.W=VALUE} has it write its config space
+ * (hex offset, width b/w/l, hex value, as setpci takes them). A function that cannot be attached is reported with its reason; the others go on.
  */
 public final class VmRunner {
 
@@ -48,8 +49,10 @@ public final class VmRunner {
             Object action = parse(actions.get(i), i);
             if (action instanceof VmConfig.Spec spec) {
                 vm.hotPlug(spec);
-            } else if (action instanceof long[] poke) {
+            } else if (action instanceof long[] poke && poke.length == 4) {
                 vm.poke((int) poke[0], (int) poke[1], poke[2], poke[3]);
+            } else if (action instanceof int[] write) {
+                vm.configWrite(write[0], write[1], write[2], write[3]);
             } else {
                 vm.unplug((Integer) action);
             }
@@ -121,6 +124,25 @@ public final class VmRunner {
             }
             throw new InputError("bad action '" + action + "': expected poke:SLOT:BAR:OFFSET=VALUE such as poke:6:0:0x60=1");
         }
-        throw new InputError("bad action '" + action + "': expected plug:SPEC, unplug:SLOT or poke:SLOT:BAR:OFFSET=VALUE");
+        if (action.startsWith("config:")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("config:(\\w+):([0-9a-fA-F]+)\\.([bwl])=([0-9a-fA-F]+)")
+                    .matcher(action);
+            if (m.matches()) {
+                try {
+                    int width = switch (m.group(3)) {
+                        case "b" -> 1;
+                        case "w" -> 2;
+                        default -> 4;
+                    };
+                    return new int[] {Integer.decode(m.group(1)), Integer.parseInt(m.group(2), 16), width,
+                            (int) Long.parseLong(m.group(4), 16)};
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+            }
+            throw new InputError("bad action '" + action + "': expected config:SLOT:OFF.W=VALUE such as config:6:42.w=0");
+        }
+        throw new InputError("bad action '" + action + "': expected plug:SPEC, unplug:SLOT, poke:SLOT:BAR:OFFSET=VALUE "
+                + "or config:SLOT:OFF.W=VALUE");
     }
 }

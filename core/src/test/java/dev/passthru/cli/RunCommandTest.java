@@ -64,7 +64,7 @@ class RunCommandTest {
         assertThat(hotPlugged).contains("\tGuest driver: MSI-X, 4 of 64 vectors");
         Cli bad = Cli.run("run", "../examples/vms/server.cfg", "--then", "replug:8");
         assertThat(bad.status()).isEqualTo(2);
-        assertThat(bad.err()).isEqualTo("passthru: bad action 'replug:8': expected plug:SPEC, unplug:SLOT or poke:SLOT:BAR:OFFSET=VALUE\n");
+        assertThat(bad.err()).isEqualTo("passthru: bad action 'replug:8': expected plug:SPEC, unplug:SLOT, poke:SLOT:BAR:OFFSET=VALUE or config:SLOT:OFF.W=VALUE\n");
         Cli refused = Cli.run("run", "../examples/vms/server.cfg", "--then", "unplug:0x10");
         assertThat(refused.status()).isEqualTo(2);
         assertThat(refused.err()).isEqualTo("passthru: slot 0x10 is empty\n");

@@ -93,7 +93,14 @@ class VfioGuestTest {
                 .contains("hot-unplug slot 0x06: 0000:00:03.0 detached")
                 .contains("hot-plug plug:00:03.0: 0000:00:03.0 into slot 0x06, enumerated by the guest")
                 .as("edu's raise-interrupt register: its MSI arrives through VFIO's eventfd and is injected")
-                .containsPattern("poke slot 0x06 BAR 0 \\+0x60 = 0x1: interrupts injected: pirq \\d+ x1");
+                .containsPattern("poke slot 0x06 BAR 0 \\+0x60 = 0x1: interrupts injected: pirq \\d+ x1")
+                .as("with MSI off, edu raises INTx: through VFIO's INTx eventfd, unmasked after each delivery")
+                .contains("config slot 0x06 0x42/2 = 0x0")
+                .containsPattern("poke slot 0x06 BAR 0 \\+0x60 = 0x2: interrupts injected: pirq \\d+ x\\d+")
+                .as("edu's factorial register and a DMA round trip through a buffer mapped with VFIO_IOMMU_MAP_DMA")
+                .contains("PT-FACTORIAL 120")
+                .contains("PT-DMA same 'passthru DMA round trip through VFIO and edu'")
+                .contains("PT-DMA-END 0");
     }
 
     private Path kernel() throws IOException {
