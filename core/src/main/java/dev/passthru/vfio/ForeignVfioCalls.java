@@ -5,6 +5,7 @@ import dev.passthru.os.NativeCalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -35,6 +36,8 @@ public final class ForeignVfioCalls implements VfioCalls {
     private static final MethodHandle PWRITE = NativeCalls.bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
     private static final MethodHandle READ = NativeCalls.bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle EVENTFD = NativeCalls.bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
+    private static final int MAP_SHARED = 0x01;
+    private static final MethodHandle MUNMAP = NativeCalls.bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle MMAP = NativeCalls.bind("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
 
@@ -152,6 +155,56 @@ public final class ForeignVfioCalls implements VfioCalls {
             return mapped.address();
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public long map(int fd, long size, long offset, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
+            MemorySegment mapped = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size, PROT_READ_WRITE,
+                    MAP_SHARED, fd, offset);
+            if (mapped.address() == -1L) {
+                throw new VfioException("mmap", what, NativeCalls.errno(state));
+            }
+            return mapped.address();
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public void unmap(long address, long size) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
+            int result = (int) MUNMAP.invokeExact(state, MemorySegment.ofAddress(address), size);
+            if (result < 0) {
+                throw new VfioException("munmap", "0x" + Long.toHexString(address), NativeCalls.errno(state));
+            }
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    @Override
+    public long load(long address, int width) {
+        MemorySegment at = MemorySegment.ofAddress(address).reinterpret(width);
+        return switch (width) {
+            case 1 -> at.get(JAVA_BYTE, 0) & 0xffL;
+            case 2 -> at.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0) & 0xffffL;
+            case 4 -> at.get(ValueLayout.JAVA_INT_UNALIGNED, 0) & 0xffff_ffffL;
+            default -> at.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        };
+    }
+
+    @Override
+    public void store(long address, int width, long value) {
+        MemorySegment at = MemorySegment.ofAddress(address).reinterpret(width);
+        switch (width) {
+            case 1 -> at.set(JAVA_BYTE, 0, (byte) value);
+            case 2 -> at.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) value);
+            case 4 -> at.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) value);
+            default -> at.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
         }
     }
 

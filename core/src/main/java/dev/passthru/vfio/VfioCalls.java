@@ -24,6 +24,19 @@ public interface VfioCalls {
 
     int pwrite(int fd, byte[] from, int length, long offset, String what);
 
+    /**
+     * Maps {@code size} bytes of the file at {@code offset} (a mappable region) shared into this
+     * process; the address, or 0 where this implementation does not map.
+     */
+    long map(int fd, long size, long offset, String what);
+
+    void unmap(long address, long size);
+
+    /** A {@code width}-byte (1, 2, 4, 8) load or store at a mapped address, as one access. */
+    long load(long address, int width);
+
+    void store(long address, int width, long value);
+
     /** A new eventfd, close-on-exec. */
     int eventfd();
 

@@ -14,7 +14,8 @@ import java.util.List;
  * regions (config, BARs, ROM) with their sizes and flags, config and BAR access by pread and
  * pwrite, interrupts by eventfd, reset, and DMA mappings. Opening checks what can be checked
  * and says what is wrong: no VFIO, an API or IOMMU type it does not speak, a group that is not
- * viable (a function of it not bound to vfio-pci).
+ * viable (a function of it not bound to vfio-pci). BARs the kernel lets be mapped are mapped
+ * and reached by loads and stores; the others, and config space, by pread and pwrite.
  */
 public final class VfioDevice implements AutoCloseable {
 
@@ -48,6 +49,8 @@ public final class VfioDevice implements AutoCloseable {
     private final List<Region> regions;
     private final List<Irq> irqs;
     private final List<DmaMapping> dma = new ArrayList<>();
+    /** Per BAR region: its mapped address, 0 not yet tried, -1 not mappable. */
+    private final long[] mappings = new long[Vfio.PCI_ROM_REGION_INDEX];
 
     private VfioDevice(VfioCalls calls, PciAddress address, int container, int group, int device, int flags,
                        List<Region> regions, List<Irq> irqs) {
@@ -154,8 +157,37 @@ public final class VfioDevice implements AutoCloseable {
         return regions.get(Vfio.PCI_CONFIG_REGION_INDEX);
     }
 
+    /**
+     * The address where a mappable BAR region is mapped into this process, mapping it on first
+     * use; 0 where the region is not mappable or the calls do not map (then pread and pwrite).
+     */
+    private long mapped(int index) {
+        if (index >= mappings.length || mappings[index] < 0) {
+            return 0;
+        }
+        if (mappings[index] == 0) {
+            Region region = regions.get(index);
+            mappings[index] = region.mappable() && region.size() > 0 && index < Vfio.PCI_ROM_REGION_INDEX
+                    ? calls.map(device, region.size(), region.offset(), address + " region " + index) : 0;
+            if (mappings[index] == 0) {
+                mappings[index] = -1;
+                return 0;
+            }
+        }
+        return mappings[index];
+    }
+
+    /** Whether BAR {@code index} is reached through a mapping (else pread/pwrite). */
+    public boolean mappedBar(int index) {
+        return mapped(index) != 0;
+    }
+
     /** Reads {@code width} bytes (1-8) at {@code offset} of region {@code index}, little-endian. */
     public long read(int index, long offset, int width) {
+        long at = mapped(index);
+        if (at != 0 && (width == 1 || width == 2 || width == 4 || width == 8)) {
+            return calls.load(at + offset, width);
+        }
         Region region = regions.get(index);
         byte[] bytes = new byte[8];
         calls.pread(device, bytes, width, region.offset() + offset, address + " region " + index);
@@ -163,6 +195,11 @@ public final class VfioDevice implements AutoCloseable {
     }
 
     public void write(int index, long offset, int width, long value) {
+        long at = mapped(index);
+        if (at != 0 && (width == 1 || width == 2 || width == 4 || width == 8)) {
+            calls.store(at + offset, width, value);
+            return;
+        }
         Region region = regions.get(index);
         byte[] bytes = new byte[8];
         le(bytes).putLong(0, value);
@@ -233,6 +270,11 @@ public final class VfioDevice implements AutoCloseable {
     public void close() {
         for (DmaMapping m : List.copyOf(dma)) {
             unmapDma(m.iova(), m.size());
+        }
+        for (int i = 0; i < mappings.length; i++) {
+            if (mappings[i] > 0) {
+                calls.unmap(mappings[i], regions.get(i).size());
+            }
         }
         calls.close(device);
         byte[] containerFd = new byte[4];

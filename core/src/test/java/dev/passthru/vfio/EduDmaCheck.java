@@ -28,6 +28,7 @@ public final class EduDmaCheck {
                 Thread.sleep(1);
             }
             System.out.println("PT-FACTORIAL " + edu.read(0, 0x08, 4));
+            System.out.println("PT-MMAP " + edu.mappedBar(0) + " " + Long.toHexString(edu.read(0, 0, 4)));
             // Bus mastering on, or the device's DMA goes nowhere (vfio-pci leaves it off at open).
             edu.write(Vfio.PCI_CONFIG_REGION_INDEX, 4, 2, edu.read(Vfio.PCI_CONFIG_REGION_INDEX, 4, 2) | 0x6);
             long buffer = calls.allocate(8192);

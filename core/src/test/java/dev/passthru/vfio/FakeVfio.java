@@ -130,6 +130,26 @@ final class FakeVfio implements VfioCalls {
     }
 
     @Override
+    public long map(int fd, long size, long offset, String what) {
+        return 0;
+    }
+
+    @Override
+    public void unmap(long address, long size) {
+        throw new IllegalStateException("the fake maps nothing");
+    }
+
+    @Override
+    public long load(long address, int width) {
+        throw new IllegalStateException("the fake maps nothing");
+    }
+
+    @Override
+    public void store(long address, int width, long value) {
+        throw new IllegalStateException("the fake maps nothing");
+    }
+
+    @Override
     public int eventfd() {
         int fd = next++;
         open.add(fd);

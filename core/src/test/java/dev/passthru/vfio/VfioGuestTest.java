@@ -99,6 +99,8 @@ class VfioGuestTest {
                 .containsPattern("poke slot 0x06 BAR 0 \\+0x60 = 0x2: interrupts injected: pirq \\d+ x\\d+")
                 .as("edu's factorial register and a DMA round trip through a buffer mapped with VFIO_IOMMU_MAP_DMA")
                 .contains("PT-FACTORIAL 120")
+                .as("BAR 0 is mappable: reached by loads and stores through the mapping")
+                .contains("PT-MMAP true 10000ed")
                 .contains("PT-DMA same 'passthru DMA round trip through VFIO and edu'")
                 .contains("PT-DMA-END 0");
     }
