@@ -17,7 +17,7 @@ public final class Main implements Runnable {
             .with("host", CommandTree.of(() -> GroupCommand.spec("host", "list, show or snapshot",
                             "The host's PCI functions: list them, show one, record one as a profile. They are read from "
                                     + "sysfs (/sys/bus/pci, or --sysfs DIR), a folder of profiles (--profile-dir) or an "
-                                    + "lspci dump (--dump)."))
+                                    + "lspci dump (--dump), or VFIO (--vfio)."))
                     .with("list", HostListCommand::spec)
                     .with("show", HostShowCommand::spec)
                     .with("snapshot", HostSnapshotCommand::spec))
