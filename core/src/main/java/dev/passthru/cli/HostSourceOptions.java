@@ -29,6 +29,12 @@ final class HostSourceOptions {
                 .build());
     }
 
+    /** Whether the command line names a host source (else sysfs is taken by default). */
+    static boolean named(Args args) {
+        return args.text("--sysfs") != null || args.text("--profile-dir") != null || args.text("--dump") != null
+                || args.flag("--vfio");
+    }
+
     static HostSource source(Args args) {
         return source(args, Map.of(), null);
     }

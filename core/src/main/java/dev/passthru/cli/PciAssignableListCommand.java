@@ -37,7 +37,7 @@ final class PciAssignableListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Args args = Args.of(command);
-        boolean namedSource = args.text("--sysfs") != null || args.text("--profile-dir") != null || args.text("--dump") != null;
+        boolean namedSource = HostSourceOptions.named(args);
         Path socket = DaemonOptions.socket(args);
         if (!namedSource && Files.exists(socket)) {
             try (ControlClient client = ControlClient.connect(socket)) {

@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +75,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         HypervisorState held = loadHypervisor();
         HypervisorState wanted = hypervisor.state();
-        int[] diff = held == null ? new int[] {0, entries(wanted)} : StateDiff.count(held, wanted);
+        int[] diff = held == null ? new int[] {0, wanted.entries()} : StateDiff.count(held, wanted);
         saveHypervisor();
         this.journal = Journal.append(journalFile(), contents.goodBytes());
         this.recovery = new Recovery(contents.records().size(), contents.tornTail(), diff[0], diff[1], System.nanoTime() - start);
@@ -344,19 +343,8 @@ public final class ControlPlane implements AutoCloseable {
         return hypervisor.state();
     }
 
-    private static int entries(HypervisorState state) {
-        return state.entries();
-    }
-
     @Override
     public synchronized void close() {
         journal.close();
-    }
-
-    /** A set difference that treats equal entries as one. */
-    static <T> Set<T> minus(List<T> a, List<T> b) {
-        Set<T> out = new HashSet<>(a);
-        b.forEach(out::remove);
-        return out;
     }
 }

@@ -3,8 +3,10 @@ package dev.passthru.control;
 import dev.passthru.hypervisor.sim.HypervisorState;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** How two hypervisor states differ: entries only in the first, entries only in the second. */
 final class StateDiff {
@@ -16,7 +18,14 @@ final class StateDiff {
     static int[] count(HypervisorState held, HypervisorState wanted) {
         List<Object> a = flatten(held);
         List<Object> b = flatten(wanted);
-        return new int[] {ControlPlane.minus(a, b).size(), ControlPlane.minus(b, a).size()};
+        return new int[] {minus(a, b).size(), minus(b, a).size()};
+    }
+
+    /** What {@code a} holds that {@code b} does not, equal entries counted once. */
+    private static Set<Object> minus(List<Object> a, List<Object> b) {
+        Set<Object> out = new HashSet<>(a);
+        b.forEach(out::remove);
+        return out;
     }
 
     private static List<Object> flatten(HypervisorState state) {

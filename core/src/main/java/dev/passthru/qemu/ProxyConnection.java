@@ -43,6 +43,7 @@ public final class ProxyConnection implements Runnable {
     private final byte[] header = new byte[HEADER];
     private final byte[] data = new byte[SYSMEM_DATA];
     private final byte[] reply = new byte[HEADER + 8];
+    private final ByteBuffer head = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer out = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
     private volatile String endReason;
@@ -64,9 +65,8 @@ public final class ProxyConnection implements Runnable {
                     end("QEMU closed the connection");
                     return;
                 }
-                ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
-                int cmd = h.getInt(0);
-                long size = h.getLong(8);
+                int cmd = head.getInt(0);
+                long size = head.getLong(8);
                 String bad = check(cmd, size);
                 if (bad != null) {
                     end(bad);

@@ -34,7 +34,6 @@ public final class QemuMachine implements AutoCloseable {
     private final Process process;
     private final QmpClient qmp;
     private final Path runDir;
-    private final Map<String, Integer> plugged = new LinkedHashMap<>();
 
     private QemuMachine(UnixSockets sockets, Process process, QmpClient qmp, Path runDir) {
         this.sockets = sockets;
@@ -123,7 +122,6 @@ public final class QemuMachine implements AutoCloseable {
         }
         device.put("fd", id);
         qmp.execute("device_add", device);
-        plugged.put(id, slot);
     }
 
     /** Unplugs the proxy device of {@code slot.function} and waits until the guest let it go. */
@@ -131,7 +129,6 @@ public final class QemuMachine implements AutoCloseable {
         String id = "pt" + slot + "_" + function;
         qmp.execute("device_del", Map.of("id", id));
         qmp.awaitEvent("DEVICE_DELETED", timeout);
-        plugged.remove(id);
     }
 
     /** Lets the paused guest run. */

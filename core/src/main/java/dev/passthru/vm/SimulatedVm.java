@@ -47,7 +47,6 @@ public final class SimulatedVm implements AutoCloseable {
     private final Set<PciAddress> handedOver;
     private final GuestBus bus;
     private final GuestSide side;
-    private final Map<PciAddress, List<String>> notes = new HashMap<>();
     private final List<HostFunction> onMachine = new ArrayList<>();
     private final List<GuestFunctionReport> failures = new ArrayList<>();
     private final Map<PciAddress, VmConfig.Spec> specOf = new HashMap<>();
@@ -225,10 +224,7 @@ public final class SimulatedVm implements AutoCloseable {
                 failures.add(GuestFunctionReport.failed(f.address(), spec, e.getMessage()));
                 continue;
             }
-            if (!shown.notes().isEmpty()) {
-                notes.put(f.address(), shown.notes());
-                shown.notes().forEach(note -> events.add(f.address() + ": " + note));
-            }
+            shown.notes().forEach(note -> events.add(f.address() + ": " + note));
             SpecOptions options = merged(spec.spec().options(), config.defaults());
             int number = group.functions().size() == 1 ? 0 : f.address().function();
             plugs.add(new GuestBus.Plug(number, shown.function(), new ConfigOptions(options.effectivePermissive(),
@@ -277,11 +273,6 @@ public final class SimulatedVm implements AutoCloseable {
                 own.seize() != null ? own.seize() : defaults.seize(),
                 own.powerMgmt() != null ? own.powerMgmt() : defaults.powerMgmt(),
                 own.rdmPolicy() != null ? own.rdmPolicy() : defaults.rdmPolicy());
-    }
-
-    /** Notes on how functions are shown to this guest side (a 64-bit BAR shown as 32-bit, ...). */
-    public Map<PciAddress, List<String>> notes() {
-        return notes;
     }
 
     public SimulatedHypervisor hypervisor() {

@@ -6,7 +6,6 @@ import dev.passthru.os.ForeignUnixSockets;
 import dev.passthru.os.UnixSockets;
 import dev.passthru.qemu.QemuGuestSide;
 import dev.passthru.qemu.QemuMachine;
-import dev.passthru.spec.SpecParser;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,9 +23,6 @@ import java.util.List;
  */
 public final class VmRunner {
 
-    /** Specs given as actions come after the config's in the report. */
-    private static final int ACTION_INDEX = 10_000;
-
     private VmRunner() {
     }
 
@@ -39,24 +35,14 @@ public final class VmRunner {
      * @throws InputError for an action that is not one of those
      */
     public static RunReport run(VmConfig config, List<String> actions) {
-        for (String action : actions) {
-            parse(action, 0);
+        List<RunAction> parsed = new ArrayList<>();
+        for (int i = 0; i < actions.size(); i++) {
+            parsed.add(RunAction.parse(actions.get(i), i));
         }
         SimulatedVm vm = new SimulatedVm(config, HostSources.read(config.sources()));
         vm.coldPlug(config.pci());
         vm.boot();
-        for (int i = 0; i < actions.size(); i++) {
-            Object action = parse(actions.get(i), i);
-            if (action instanceof VmConfig.Spec spec) {
-                vm.hotPlug(spec);
-            } else if (action instanceof long[] poke && poke.length == 4) {
-                vm.poke((int) poke[0], (int) poke[1], poke[2], poke[3]);
-            } else if (action instanceof int[] write) {
-                vm.configWrite(write[0], write[1], write[2], write[3]);
-            } else {
-                vm.unplug((Integer) action);
-            }
-        }
+        parsed.forEach(action -> action.applyTo(vm));
         return vm.report();
     }
 
@@ -94,55 +80,5 @@ public final class VmRunner {
                     : "the guest powered off (QEMU exit status " + status + ")");
             return report.withEvents(vm.events());
         }
-    }
-
-    /** A spec to plug or a slot number to unplug. */
-    private static Object parse(String action, int index) {
-        if (action.startsWith("plug:")) {
-            String spec = action.substring("plug:".length());
-            try {
-                return new VmConfig.Spec(SpecParser.parseXl(spec), action, 0, ACTION_INDEX + index);
-            } catch (InputError e) {
-                throw new InputError("bad action '" + action + "': bad PCI spec " + e.getMessage());
-            }
-        }
-        if (action.startsWith("unplug:")) {
-            try {
-                return Integer.decode(action.substring("unplug:".length()));
-            } catch (NumberFormatException e) {
-                throw new InputError("bad action '" + action + "': expected a slot number such as unplug:6 or unplug:0x1f");
-            }
-        }
-        if (action.startsWith("poke:")) {
-            String[] parts = action.substring("poke:".length()).split("[:=]");
-            try {
-                if (parts.length == 4) {
-                    return new long[] {Long.decode(parts[0]), Long.decode(parts[1]), Long.decode(parts[2]), Long.decode(parts[3])};
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new InputError("bad action '" + action + "': expected poke:SLOT:BAR:OFFSET=VALUE such as poke:6:0:0x60=1");
-        }
-        if (action.startsWith("config:")) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("config:(\\w+):([0-9a-fA-F]+)\\.([bwl])=([0-9a-fA-F]+)")
-                    .matcher(action);
-            if (m.matches()) {
-                try {
-                    int width = switch (m.group(3)) {
-                        case "b" -> 1;
-                        case "w" -> 2;
-                        default -> 4;
-                    };
-                    return new int[] {Integer.decode(m.group(1)), Integer.parseInt(m.group(2), 16), width,
-                            (int) Long.parseLong(m.group(4), 16)};
-                } catch (NumberFormatException e) {
-                    // reported below
-                }
-            }
-            throw new InputError("bad action '" + action + "': expected config:SLOT:OFF.W=VALUE such as config:6:42.w=0");
-        }
-        throw new InputError("bad action '" + action + "': expected plug:SPEC, unplug:SLOT, poke:SLOT:BAR:OFFSET=VALUE "
-                + "or config:SLOT:OFF.W=VALUE");
     }
 }
