@@ -188,7 +188,7 @@ final class InterruptRouting {
             }
             if (wanted && !v.bound) {
                 if (v.pirq == 0) {
-                    v.pirq = hypervisor.mapMsi(domain, machine, index);
+                    v.pirq = hypervisor.mapMsi(domain, machine, vectors == msix, index);
                 }
                 hypervisor.bindMsi(domain, v.pirq, address, data);
                 v.bound = true;

@@ -56,6 +56,17 @@ public final class Assignability {
         return verdicts;
     }
 
+    /**
+     * Verdicts where the hypervisor, not this kernel, owns the IOMMU (a Xen dom0 sees no IOMMU
+     * groups): isolation is the hypervisor's to check when it assigns, so each function is judged
+     * by itself.
+     */
+    public static Map<PciAddress, Verdict> judgeIsolatedByHypervisor(Inventory inventory, boolean seize) {
+        Map<PciAddress, Verdict> verdicts = new LinkedHashMap<>();
+        inventory.functions().forEach(f -> verdicts.put(f.address(), byItself(f, seize)));
+        return verdicts;
+    }
+
     /** Everything that can be said without looking at the function's group. */
     private static Verdict byItself(HostFunction f, boolean seize) {
         Optional<String> bridge = bridge(f.header());

@@ -34,8 +34,12 @@ public interface Hypervisor {
      */
     int mapGsi(int domain, PciAddress machine, int gsi);
 
-    /** A pirq for MSI vector or MSI-X entry {@code entry} of the machine function. */
-    int mapMsi(int domain, PciAddress machine, int entry);
+    /**
+     * A pirq for MSI vector {@code entry} of the machine function, or for MSI-X table entry
+     * {@code entry} when {@code msix}: the two are set up differently (an MSI-X entry is found
+     * through the function's table).
+     */
+    int mapMsi(int domain, PciAddress machine, boolean msix, int entry);
 
     /**
      * Gives back the machine function's hold on a pirq from {@link #mapGsi} or {@link #mapMsi};

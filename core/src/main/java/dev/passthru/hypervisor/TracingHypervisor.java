@@ -79,9 +79,9 @@ public final class TracingHypervisor implements Hypervisor {
     }
 
     @Override
-    public int mapMsi(int domain, PciAddress machine, int entry) {
-        return run("map_pirq_msi", () -> "domain " + domain + ", " + machine + ", entry " + entry,
-                () -> target.mapMsi(domain, machine, entry));
+    public int mapMsi(int domain, PciAddress machine, boolean msix, int entry) {
+        return run("map_pirq_msi", () -> "domain " + domain + ", " + machine + (msix ? ", MSI-X entry " : ", MSI vector ") + entry,
+                () -> target.mapMsi(domain, machine, msix, entry));
     }
 
     @Override

@@ -1,23 +1,33 @@
 package dev.passthru.os;
 
 /** The errno values these calls meet, by name, for messages. */
-final class ErrnoNames {
+public final class ErrnoNames {
 
     private ErrnoNames() {
     }
 
-    static String name(int errno) {
+    public static String name(int errno) {
         return switch (errno) {
             case 1 -> "EPERM";
             case 2 -> "ENOENT";
+            case 3 -> "ESRCH";
             case 4 -> "EINTR";
+            case 7 -> "E2BIG";
             case 9 -> "EBADF";
             case 11 -> "EAGAIN";
+            case 12 -> "ENOMEM";
             case 13 -> "EACCES";
+            case 16 -> "EBUSY";
+            case 17 -> "EEXIST";
+            case 18 -> "EXDEV";
+            case 19 -> "ENODEV";
             case 22 -> "EINVAL";
             case 24 -> "EMFILE";
+            case 28 -> "ENOSPC";
             case 32 -> "EPIPE";
+            case 38 -> "ENOSYS";
             case 88 -> "ENOTSOCK";
+            case 95 -> "EOPNOTSUPP";
             case 104 -> "ECONNRESET";
             case 111 -> "ECONNREFUSED";
             default -> "errno " + errno;

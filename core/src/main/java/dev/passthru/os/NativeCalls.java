@@ -5,6 +5,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -27,6 +28,16 @@ public final class NativeCalls {
     public static MethodHandle bind(String name, FunctionDescriptor descriptor, int firstVariadic) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new IllegalStateException("the C library has no " + name));
+        return bind(symbol, descriptor, firstVariadic);
+    }
+
+    /** A handle on {@code name} from a library other than the C library; it captures errno. */
+    public static MethodHandle bind(SymbolLookup library, String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = library.find(name).orElseThrow(() -> new IllegalStateException("no C function " + name));
+        return bind(symbol, descriptor, -1);
+    }
+
+    private static MethodHandle bind(MemorySegment symbol, FunctionDescriptor descriptor, int firstVariadic) {
         Linker.Option errno = Linker.Option.captureCallState("errno");
         return firstVariadic < 0 ? LINKER.downcallHandle(symbol, descriptor, errno)
                 : LINKER.downcallHandle(symbol, descriptor, errno, Linker.Option.firstVariadicArg(firstVariadic));

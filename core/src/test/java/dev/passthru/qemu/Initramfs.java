@@ -6,8 +6,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * An initramfs (cpio "newc", uncompressed, which the kernel takes as is) built from files of
@@ -18,6 +26,7 @@ public final class Initramfs {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final Set<String> directories = new LinkedHashSet<>();
+    private final Set<String> added = new LinkedHashSet<>();
     private int inode = 1;
 
     /** Adds a directory and its parents, once each. */
@@ -77,5 +86,72 @@ public final class Initramfs {
         while (out.size() % 4 != 0) {
             out.write(0);
         }
+    }
+
+    /** Adds this machine's pci.ids, where lspci looks for it. */
+    public Initramfs pciIds() {
+        for (Path ids : dev.passthru.pci.PciIds.LOCATIONS) {
+            if (Files.isReadable(ids)) {
+                copy(ids, ids.toString().substring(1), 0644);
+            }
+        }
+        return this;
+    }
+
+    /** Adds a binary of this machine and every library {@code ldd} says it loads, at their own paths. */
+    public Initramfs binary(Path binary) throws IOException, InterruptedException {
+        copy(binary, binary.toString().substring(1), 0755);
+        Process ldd = new ProcessBuilder("ldd", binary.toString()).redirectErrorStream(true).start();
+        String libraries = new String(ldd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ldd.waitFor();
+        for (String line : libraries.lines().toList()) {
+            String path = Stream.of(line.strip().split("\\s+")).filter(t -> t.startsWith("/")).findFirst().orElse(null);
+            if (path != null && !directories.contains(path.substring(1)) && !added.contains(path)) {
+                added.add(path);
+                copy(Path.of(path), path.substring(1), 0755);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Adds the kernel modules {@code wanted} (names without .ko) from {@code modules} under
+     * modules/, with the modules they need, and modules.order listing them dependencies first
+     * (insmod, unlike modprobe, does not follow dependencies).
+     */
+    public Initramfs modules(Path modules, List<String> wanted) throws IOException {
+        Map<String, List<String>> deps = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(modules.resolve("modules.dep"))) {
+            int colon = line.indexOf(':');
+            String rest = line.substring(colon + 1).strip();
+            deps.put(line.substring(0, colon), rest.isEmpty() ? List.of() : List.of(rest.split("\\s+")));
+        }
+        Set<String> ordered = new LinkedHashSet<>();
+        for (String name : wanted) {
+            String path = deps.keySet().stream().filter(m -> Path.of(m).getFileName().toString().startsWith(name + ".ko"))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no module " + name));
+            visit(path, deps, ordered, new ArrayDeque<>());
+        }
+        List<String> order = new ArrayList<>();
+        for (String module : ordered) {
+            String name = Path.of(module).getFileName().toString();
+            copy(modules.resolve(module), "modules/" + name, 0644);
+            order.add(name);
+        }
+        return file("modules.order", String.join("\n", order).getBytes(StandardCharsets.US_ASCII), 0644);
+    }
+
+    private static void visit(String module, Map<String, List<String>> deps, Set<String> ordered, Deque<String> path) {
+        if (ordered.contains(module) || path.contains(module)) {
+            return;
+        }
+        path.push(module);
+        List<String> needs = new ArrayList<>(deps.getOrDefault(module, List.of()));
+        Collections.reverse(needs);
+        for (String dependency : needs) {
+            visit(dependency, deps, ordered, path);
+        }
+        path.pop();
+        ordered.add(module);
     }
 }

@@ -3,7 +3,6 @@ package dev.passthru.qemu;
 import dev.passthru.host.HostFunction;
 import dev.passthru.os.ForeignUnixSockets;
 import dev.passthru.os.UnixSockets;
-import dev.passthru.pci.PciIds;
 import dev.passthru.spec.SpecParser;
 import dev.passthru.vm.HostSources;
 import dev.passthru.vm.SimulatedVm;
@@ -162,21 +161,8 @@ class QemuGuestTest {
         try (InputStream init = QemuGuestTest.class.getResourceAsStream("init")) {
             image.file("init", init.readAllBytes(), 0755);
         }
-        image.copy(Path.of("/usr/bin/lspci"), "usr/bin/lspci", 0755);
-        Process ldd = new ProcessBuilder("ldd", "/usr/bin/lspci").redirectErrorStream(true).start();
-        String libraries = new String(ldd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        ldd.waitFor();
-        for (String line : libraries.lines().toList()) {
-            String path = Stream.of(line.strip().split("\\s+")).filter(t -> t.startsWith("/")).findFirst().orElse(null);
-            if (path != null) {
-                image.copy(Path.of(path), path.substring(1), 0755);
-            }
-        }
-        for (Path ids : PciIds.LOCATIONS) {
-            if (Files.isReadable(ids)) {
-                image.copy(ids, ids.toString().substring(1), 0644);
-            }
-        }
+        image.binary(Path.of("/usr/bin/lspci"));
+        image.pciIds();
         image.characterDevice("dev/console", 5, 1);
         Path file = dir.resolve("initrd.cpio");
         Files.write(file, image.bytes());

@@ -1,27 +1,16 @@
 package dev.passthru.vfio;
 
+import dev.passthru.qemu.GuestConsole;
 import dev.passthru.qemu.Initramfs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,27 +51,10 @@ class VfioGuestTest {
                 "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on",
                 "-kernel", kernel.toString(), "-initrd", initrd.toString(),
                 "-append", "console=ttyS0 panic=-1 quiet intel_iommu=on");
-        Process qemu = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true).start();
-        List<String> console = new ArrayList<>();
-        Thread watchdog = Thread.ofPlatform().daemon().start(() -> {
-            try {
-                if (!qemu.waitFor(300, TimeUnit.SECONDS)) {
-                    qemu.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        Path log = Path.of("target/vfio-guest-console.txt");
-        Files.deleteIfExists(log);
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(qemu.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = reader.readLine()) != null; ) {
-                console.add(line.strip());
-                Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
+        List<String> console;
+        try {
+            console = GuestConsole.run(command, 300, Path.of("target/vfio-guest-console.txt"));
         } finally {
-            watchdog.interrupt();
             Files.deleteIfExists(vm);
         }
         String all = String.join("\n", console);
@@ -122,13 +94,7 @@ class VfioGuestTest {
         try (InputStream init = VfioGuestTest.class.getResourceAsStream("init")) {
             image.file("init", init.readAllBytes(), 0755);
         }
-        List<String> order = new ArrayList<>();
-        for (String module : loadOrder(modules)) {
-            String name = Path.of(module).getFileName().toString();
-            image.copy(modules.resolve(module), "modules/" + name, 0644);
-            order.add(name);
-        }
-        image.file("modules.order", String.join("\n", order).getBytes(StandardCharsets.US_ASCII), 0644);
+        image.modules(modules, MODULES);
         image.file("java", Path.of(System.getProperty("java.home"), "bin", "java").toString().getBytes(StandardCharsets.UTF_8), 0644);
         image.file("classpath", System.getProperty("java.class.path").getBytes(StandardCharsets.UTF_8), 0644);
         image.file("vmcfg", Path.of("/tmp").resolve("passthru-vfio-" + ProcessHandle.current().pid() + ".cfg").toString()
@@ -137,37 +103,5 @@ class VfioGuestTest {
         Path file = dir.resolve("initrd.cpio");
         Files.write(file, image.bytes());
         return file;
-    }
-
-    /** The wanted modules and what they depend on, dependencies first (from modules.dep). */
-    private static List<String> loadOrder(Path modules) throws IOException {
-        Map<String, List<String>> deps = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(modules.resolve("modules.dep"))) {
-            int colon = line.indexOf(':');
-            String module = line.substring(0, colon);
-            String rest = line.substring(colon + 1).strip();
-            deps.put(module, rest.isEmpty() ? List.of() : List.of(rest.split("\\s+")));
-        }
-        Set<String> ordered = new LinkedHashSet<>();
-        for (String wanted : MODULES) {
-            String path = deps.keySet().stream().filter(m -> Path.of(m).getFileName().toString().startsWith(wanted + ".ko"))
-                    .findFirst().orElseThrow(() -> new IllegalStateException("no module " + wanted));
-            visit(path, deps, ordered, new ArrayDeque<>());
-        }
-        return new ArrayList<>(ordered);
-    }
-
-    private static void visit(String module, Map<String, List<String>> deps, Set<String> ordered, Deque<String> path) {
-        if (ordered.contains(module) || path.contains(module)) {
-            return;
-        }
-        path.push(module);
-        List<String> needs = new ArrayList<>(deps.getOrDefault(module, List.of()));
-        java.util.Collections.reverse(needs);
-        for (String dependency : needs) {
-            visit(dependency, deps, ordered, path);
-        }
-        path.pop();
-        ordered.add(module);
     }
 }

@@ -283,15 +283,15 @@ public final class SimulatedHypervisor implements Hypervisor {
     }
 
     @Override
-    public synchronized int mapMsi(int domain, PciAddress function, int entry) {
+    public synchronized int mapMsi(int domain, PciAddress function, boolean msix, int entry) {
         String op = "map_pirq_msi";
-        Supplier<String> args = () -> "domain " + domain + ", " + function + ", entry " + entry;
+        Supplier<String> args = () -> "domain " + domain + ", " + function + (msix ? ", MSI-X entry " : ", MSI vector ") + entry;
         SimDomain d = enter(op, domain, args);
         owned(op, args, domain, function);
         if (entry < 0 || entry >= MAX_MSIX_ENTRIES) {
             throw new HypervisorException(op, args.get(), "no such entry (0-" + (MAX_MSIX_ENTRIES - 1) + ")");
         }
-        String source = "msi " + function + " entry " + entry;
+        String source = (msix ? "msix " : "msi ") + function + " entry " + entry;
         for (SimDomain.Pirq p : d.pirqs.values()) {
             if (p.source.equals(source)) {
                 throw new HypervisorException(op, args.get(), "the entry already has pirq " + p.number);

@@ -1,0 +1,190 @@
+package dev.passthru.xen;
+
+import dev.passthru.os.NativeCalls;
+import dev.passthru.pci.PciAddress;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.util.HashMap;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/** {@link IoreqCalls} on Debian's libxendevicemodel, libxenforeignmemory and libxenevtchn through java.lang.foreign. */
+public final class ForeignIoreqCalls implements IoreqCalls {
+
+    private static final int RESOURCE_IOREQ_SERVER = 0;
+    /** XENMEM_resource_ioreq_server_frame_ioreq(0): frame 0 is the buffered page, which these servers have not. */
+    private static final int FRAME_IOREQ = 1;
+    private static final int PROT_READ_WRITE = 3;
+    private static final int PAGE = 4096;
+    private static final short POLLIN = 1;
+    private static final int EINTR = 4;
+    private static final MethodHandle POLL = NativeCalls.bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+
+    private final XenFunction create;
+    private final XenFunction destroy;
+    private final XenFunction state;
+    private final XenFunction mapPcidev;
+    private final XenFunction unmapPcidev;
+    private final XenFunction mapRange;
+    private final XenFunction unmapRange;
+    private final XenFunction mapResource;
+    private final XenFunction unmapResource;
+    private final XenFunction bind;
+    private final XenFunction unbind;
+    private final XenFunction pending;
+    private final XenFunction unmask;
+    private final XenFunction notify;
+    private final XenFunction closeDeviceModel;
+    private final XenFunction closeForeignMemory;
+    private final XenFunction closeEvents;
+    private final MemorySegment dm;
+    private final MemorySegment memory;
+    private final MemorySegment events;
+    private final int eventsFd;
+    private final Map<Integer, MemorySegment> resources = new HashMap<>();
+
+    public ForeignIoreqCalls() {
+        SymbolLookup dmLib = XenLibraries.load(XenLibraries.DEVICE_MODEL);
+        SymbolLookup memLib = XenLibraries.load(XenLibraries.FOREIGN_MEMORY);
+        SymbolLookup evLib = XenLibraries.load(XenLibraries.EVENT_CHANNELS);
+        create = new XenFunction(dmLib, "xendevicemodel_create_ioreq_server",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_INT, ADDRESS));
+        destroy = new XenFunction(dmLib, "xendevicemodel_destroy_ioreq_server",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_SHORT));
+        state = new XenFunction(dmLib, "xendevicemodel_set_ioreq_server_state",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_SHORT, JAVA_INT));
+        FunctionDescriptor pcidev = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_BYTE,
+                JAVA_BYTE, JAVA_BYTE);
+        mapPcidev = new XenFunction(dmLib, "xendevicemodel_map_pcidev_to_ioreq_server", pcidev);
+        unmapPcidev = new XenFunction(dmLib, "xendevicemodel_unmap_pcidev_from_ioreq_server", pcidev);
+        FunctionDescriptor range = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_SHORT, JAVA_INT, JAVA_LONG, JAVA_LONG);
+        mapRange = new XenFunction(dmLib, "xendevicemodel_map_io_range_to_ioreq_server", range);
+        unmapRange = new XenFunction(dmLib, "xendevicemodel_unmap_io_range_from_ioreq_server", range);
+        mapResource = new XenFunction(memLib, "xenforeignmemory_map_resource", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_SHORT,
+                JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT));
+        unmapResource = new XenFunction(memLib, "xenforeignmemory_unmap_resource", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        bind = new XenFunction(evLib, "xenevtchn_bind_interdomain", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        unbind = new XenFunction(evLib, "xenevtchn_unbind", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        pending = new XenFunction(evLib, "xenevtchn_pending", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        unmask = new XenFunction(evLib, "xenevtchn_unmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        notify = new XenFunction(evLib, "xenevtchn_notify", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        closeDeviceModel = new XenFunction(dmLib, "xendevicemodel_close", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        closeForeignMemory = new XenFunction(memLib, "xenforeignmemory_close", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        closeEvents = new XenFunction(evLib, "xenevtchn_close", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        dm = new XenFunction(dmLib, "xendevicemodel_open", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT))
+                .pointer(() -> "", MemorySegment.NULL, 0);
+        memory = new XenFunction(memLib, "xenforeignmemory_open", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT))
+                .pointer(() -> "", MemorySegment.NULL, 0);
+        events = new XenFunction(evLib, "xenevtchn_open", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT))
+                .pointer(() -> "", MemorySegment.NULL, 0);
+        eventsFd = new XenFunction(evLib, "xenevtchn_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS)).call(() -> "", events);
+    }
+
+    @Override
+    public int createServer(int domain) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment id = arena.allocate(JAVA_SHORT);
+            create.call(() -> "domain " + domain + ", no buffered ioreqs", dm, (short) domain, 0, id);
+            return Short.toUnsignedInt(id.get(JAVA_SHORT, 0));
+        }
+    }
+
+    @Override
+    public synchronized MemorySegment mapIoreqPage(int domain, int server) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment address = arena.allocate(ADDRESS);
+            MemorySegment resource = mapResource.pointer(() -> "domain " + domain + ", ioreq server " + server + ", ioreq page",
+                    memory, (short) domain, RESOURCE_IOREQ_SERVER, server, (long) FRAME_IOREQ, 1L, address, PROT_READ_WRITE, 0);
+            resources.put(server, resource);
+            return address.get(ADDRESS, 0).reinterpret(PAGE);
+        }
+    }
+
+    @Override
+    public synchronized void unmapIoreqPage(int domain, int server) {
+        MemorySegment resource = resources.remove(server);
+        if (resource != null) {
+            unmapResource.call(() -> "domain " + domain + ", ioreq server " + server, memory, resource);
+        }
+    }
+
+    @Override
+    public void mapPciFunction(int domain, int server, PciAddress guest, boolean map) {
+        (map ? mapPcidev : unmapPcidev).call(() -> "domain " + domain + ", ioreq server " + server + ", " + guest, dm,
+                (short) domain, (short) server, (short) guest.domain(), (byte) guest.bus(), (byte) guest.device(),
+                (byte) guest.function());
+    }
+
+    @Override
+    public void mapMmioRange(int domain, int server, long first, long last, boolean map) {
+        (map ? mapRange : unmapRange).call(() -> String.format("domain %d, ioreq server %d, MMIO 0x%x-0x%x", domain, server,
+                first, last), dm, (short) domain, (short) server, 1, first, last);
+    }
+
+    @Override
+    public void setServerState(int domain, int server, boolean enabled) {
+        state.call(() -> "domain " + domain + ", ioreq server " + server + (enabled ? ", on" : ", off"), dm, (short) domain,
+                (short) server, enabled ? 1 : 0);
+    }
+
+    @Override
+    public void destroyServer(int domain, int server) {
+        destroy.call(() -> "domain " + domain + ", ioreq server " + server, dm, (short) domain, (short) server);
+    }
+
+    @Override
+    public int bindPort(int domain, int remotePort) {
+        return bind.call(() -> "domain " + domain + ", port " + remotePort, events, domain, remotePort);
+    }
+
+    @Override
+    public void unbindPort(int port) {
+        unbind.call(() -> "port " + port, events, port);
+    }
+
+    @Override
+    public int pending(int timeoutMillis) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8);
+            pollfd.set(JAVA_INT, 0, eventsFd);
+            pollfd.set(JAVA_SHORT, 4, POLLIN);
+            MemorySegment callState = arena.allocate(NativeCalls.CALL_STATE);
+            int ready = (int) POLL.invokeExact(callState, pollfd, 1L, timeoutMillis);
+            if (ready < 0 && NativeCalls.errno(callState) != EINTR) {
+                throw new XenCallFailed("poll", "event channel fd " + eventsFd, NativeCalls.errno(callState));
+            }
+            if (ready <= 0) {
+                return -1;
+            }
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        return pending.call(() -> "", events);
+    }
+
+    @Override
+    public void unmask(int port) {
+        unmask.call(() -> "port " + port, events, port);
+    }
+
+    @Override
+    public void notify(int port) {
+        notify.call(() -> "port " + port, events, port);
+    }
+
+    @Override
+    public synchronized void close() {
+        closeEvents.call(() -> "", events);
+        closeForeignMemory.call(() -> "", memory);
+        closeDeviceModel.call(() -> "", dm);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.passthru.xen;
+
+import dev.passthru.os.NativeCalls;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * One C function of the Xen libraries, bound with errno captured. The Xen libraries report
+ * failure as a negative int or a NULL pointer with errno set; either becomes
+ * {@link XenCallFailed}. Calls go through invokeWithArguments: these are control-path calls
+ * whose cost is the hypercall behind them, not the binding.
+ */
+final class XenFunction {
+
+    private final String name;
+    private final MethodHandle handle;
+
+    XenFunction(SymbolLookup library, String name, FunctionDescriptor descriptor) {
+        this.name = name;
+        this.handle = NativeCalls.bind(library, name, descriptor);
+    }
+
+    /** Calls it; a negative result fails with the arguments {@code described}. */
+    int call(Supplier<String> described, Object... args) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
+            int result = (int) invoke(state, args);
+            if (result < 0) {
+                throw new XenCallFailed(name, described.get(), NativeCalls.errno(state));
+            }
+            return result;
+        }
+    }
+
+    /** Calls a function that returns a pointer; NULL fails with the arguments {@code described}. */
+    MemorySegment pointer(Supplier<String> described, Object... args) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
+            MemorySegment result = (MemorySegment) invoke(state, args);
+            if (result.address() == 0) {
+                throw new XenCallFailed(name, described.get(), NativeCalls.errno(state));
+            }
+            return result;
+        }
+    }
+
+    private Object invoke(MemorySegment state, Object[] args) {
+        List<Object> all = new ArrayList<>(args.length + 1);
+        all.add(state);
+        all.addAll(List.of(args));
+        try {
+            return handle.invokeWithArguments(all);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,376 @@
+package dev.passthru.xen;
+
+import dev.passthru.hypervisor.Hypervisor;
+import dev.passthru.hypervisor.HypervisorException;
+import dev.passthru.hypervisor.MmioRange;
+import dev.passthru.pci.PciAddress;
+import dev.passthru.spec.RdmPolicy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The hypervisor port on real Xen. Each operation is the hypercalls the seed and libxl make
+ * for it, in their order (permission before mapping, mapping undone before permission goes).
+ * Xen remembers little a device model could ask back, so this class keeps what it made: an
+ * unmap must name a mapping exactly as it was made, a pirq is shared by the functions on one
+ * GSI until the last lets go, a bound pirq is not unmapped. A multi-call operation that fails
+ * part way undoes the calls it made, so a failed operation leaves Xen as it was.
+ *
+ * <p>Memory mappings go in calls of at most {@code framesPerCall} frames. Xen 4.17 maps 64
+ * frames per pass of the domctl and continues the hypercall by itself (its log shows a
+ * {@code memory_map} line per pass whatever the call's size), so the size of a call only sets
+ * how many trips into the kernel a large BAR takes; the README has the measured cost.
+ */
+public final class XenHypervisor implements Hypervisor {
+
+    /** What Xen needs to know of a machine function beyond its address. */
+    public record Facts(RdmPolicy rdmPolicy, long msixTableAddress) {
+    }
+
+    private record Pirq(int number, int gsi, PciAddress function, Set<PciAddress> holders) {
+    }
+
+    private record IntxBinding(PciAddress guest, int pin) {
+    }
+
+    private record MsiBinding(long address, int data) {
+    }
+
+    private static final int EOPNOTSUPP = 95;
+
+    private final XenControl xen;
+    private final long framesPerCall;
+    private final Map<PciAddress, Facts> facts = new HashMap<>();
+    private final Map<PciAddress, Integer> assigned = new HashMap<>();
+    private final Map<Integer, List<MmioRange>> mappings = new HashMap<>();
+    private final Map<Integer, Set<List<Integer>>> portMappings = new HashMap<>();
+    private final Map<Integer, Map<Integer, Pirq>> pirqs = new HashMap<>();
+    private final Map<Integer, Map<Integer, IntxBinding>> intx = new HashMap<>();
+    private final Map<Integer, Map<Integer, MsiBinding>> msi = new HashMap<>();
+    private final AtomicLong mappingCalls = new AtomicLong();
+
+    public XenHypervisor(XenControl xen, long framesPerCall) {
+        if (framesPerCall < 1) {
+            throw new IllegalArgumentException("frames per call must be positive: " + framesPerCall);
+        }
+        this.xen = xen;
+        this.framesPerCall = framesPerCall;
+    }
+
+    /** Records what Xen needs of {@code machine}: the RDM policy of its spec and its MSI-X table. */
+    public synchronized void describe(PciAddress machine, Facts about) {
+        facts.put(machine, about);
+    }
+
+    /** xc_domain_memory_mapping calls made so far. */
+    public long mappingCalls() {
+        return mappingCalls.get();
+    }
+
+    @Override
+    public synchronized void assignDevice(int domain, PciAddress machine) {
+        String op = "assign_device";
+        Supplier<String> args = () -> "domain " + domain + ", " + machine;
+        Integer owner = assigned.get(machine);
+        if (owner != null) {
+            throw new HypervisorException(op, args.get(), "already assigned to domain " + owner);
+        }
+        RdmPolicy policy = facts.getOrDefault(machine, new Facts(RdmPolicy.RELAXED, 0)).rdmPolicy();
+        try {
+            xen.assignDevice(domain, XenSbdf.of(machine), policy == RdmPolicy.RELAXED);
+        } catch (XenCallFailed e) {
+            throw new HypervisorException(op, args.get(), e.getMessage() + (e.errno() == EOPNOTSUPP
+                    ? ": the domain has no IOMMU context (give it passthrough=\"enabled\" in its xl config)" : ""));
+        }
+        assigned.put(machine, domain);
+    }
+
+    @Override
+    public synchronized void deassignDevice(int domain, PciAddress machine) {
+        String op = "deassign_device";
+        Supplier<String> args = () -> "domain " + domain + ", " + machine;
+        owned(op, args, domain, machine);
+        long held = pirqs.getOrDefault(domain, Map.of()).values().stream().filter(p -> p.holders().contains(machine)).count();
+        if (held > 0) {
+            throw new HypervisorException(op, args.get(), "the function still holds " + held + " pirq(s)");
+        }
+        perform(op, args, () -> xen.deassignDevice(domain, XenSbdf.of(machine)));
+        assigned.remove(machine);
+    }
+
+    @Override
+    public synchronized void mapMmio(int domain, MmioRange range) {
+        String op = "map_mmio";
+        Supplier<String> args = () -> "domain " + domain + ", " + range;
+        List<MmioRange> made = mappings.computeIfAbsent(domain, d -> new ArrayList<>());
+        for (MmioRange other : made) {
+            if (range.guestFrame() < other.guestFrame() + other.frames() && other.guestFrame() < range.guestFrame() + range.frames()) {
+                throw new HypervisorException(op, args.get(), "guest frames overlap the mapping " + other);
+            }
+        }
+        perform(op, args, () -> xen.iomemPermission(domain, range.machineFrame(), range.frames(), true));
+        long done = 0;
+        try {
+            while (done < range.frames()) {
+                long frames = Math.min(framesPerCall, range.frames() - done);
+                mappingCalls.incrementAndGet();
+                xen.memoryMapping(domain, range.guestFrame() + done, range.machineFrame() + done, frames, true);
+                done += frames;
+            }
+        } catch (XenCallFailed e) {
+            HypervisorException failed = new HypervisorException(op, args.get(), e.getMessage());
+            try {
+                removeFrames(domain, range, done);
+                xen.iomemPermission(domain, range.machineFrame(), range.frames(), false);
+            } catch (XenCallFailed undo) {
+                failed.addSuppressed(undo);
+            }
+            throw failed;
+        }
+        made.add(range);
+    }
+
+    @Override
+    public synchronized void unmapMmio(int domain, MmioRange range) {
+        String op = "unmap_mmio";
+        Supplier<String> args = () -> "domain " + domain + ", " + range;
+        List<MmioRange> made = mappings.getOrDefault(domain, List.of());
+        if (!made.contains(range)) {
+            throw new HypervisorException(op, args.get(), "no such mapping");
+        }
+        perform(op, args, () -> removeFrames(domain, range, range.frames()));
+        perform(op, args, () -> xen.iomemPermission(domain, range.machineFrame(), range.frames(), false));
+        made.remove(range);
+    }
+
+    private void removeFrames(int domain, MmioRange range, long frames) {
+        for (long done = 0; done < frames; ) {
+            long count = Math.min(framesPerCall, frames - done);
+            mappingCalls.incrementAndGet();
+            xen.memoryMapping(domain, range.guestFrame() + done, range.machineFrame() + done, count, false);
+            done += count;
+        }
+    }
+
+    @Override
+    public synchronized void mapIoPorts(int domain, int guestPort, int machinePort, int count) {
+        String op = "map_ioports";
+        Supplier<String> args = () -> String.format("domain %d, guest 0x%x, machine 0x%x, %d ports", domain, guestPort, machinePort, count);
+        List<Integer> key = List.of(guestPort, machinePort, count);
+        Set<List<Integer>> made = portMappings.computeIfAbsent(domain, d -> new HashSet<>());
+        if (made.contains(key)) {
+            throw new HypervisorException(op, args.get(), "already mapped");
+        }
+        perform(op, args, () -> xen.ioportPermission(domain, machinePort, count, true));
+        try {
+            xen.ioportMapping(domain, guestPort, machinePort, count, true);
+        } catch (XenCallFailed e) {
+            HypervisorException failed = new HypervisorException(op, args.get(), e.getMessage());
+            undo(failed, () -> xen.ioportPermission(domain, machinePort, count, false));
+            throw failed;
+        }
+        made.add(key);
+    }
+
+    @Override
+    public synchronized void unmapIoPorts(int domain, int guestPort, int machinePort, int count) {
+        String op = "unmap_ioports";
+        Supplier<String> args = () -> String.format("domain %d, guest 0x%x, machine 0x%x, %d ports", domain, guestPort, machinePort, count);
+        Set<List<Integer>> made = portMappings.getOrDefault(domain, Set.of());
+        List<Integer> key = List.of(guestPort, machinePort, count);
+        if (!made.contains(key)) {
+            throw new HypervisorException(op, args.get(), "no such mapping");
+        }
+        perform(op, args, () -> xen.ioportMapping(domain, guestPort, machinePort, count, false));
+        perform(op, args, () -> xen.ioportPermission(domain, machinePort, count, false));
+        made.remove(key);
+    }
+
+    @Override
+    public synchronized int mapGsi(int domain, PciAddress machine, int gsi) {
+        String op = "map_pirq";
+        Supplier<String> args = () -> "domain " + domain + ", " + machine + ", gsi " + gsi;
+        owned(op, args, domain, machine);
+        Map<Integer, Pirq> held = pirqs.computeIfAbsent(domain, d -> new LinkedHashMap<>());
+        for (Pirq p : held.values()) {
+            if (p.gsi() == gsi) {
+                p.holders().add(machine);
+                return p.number();
+            }
+        }
+        int pirq = call(op, args, () -> xen.mapPirqGsi(domain, gsi));
+        try {
+            xen.irqPermission(domain, pirq, true);
+        } catch (XenCallFailed e) {
+            HypervisorException failed = new HypervisorException(op, args.get(), e.getMessage());
+            undo(failed, () -> xen.unmapPirq(domain, pirq));
+            throw failed;
+        }
+        held.put(pirq, new Pirq(pirq, gsi, machine, new HashSet<>(Set.of(machine))));
+        return pirq;
+    }
+
+    @Override
+    public synchronized int mapMsi(int domain, PciAddress machine, boolean msix, int entry) {
+        String op = "map_pirq_msi";
+        Supplier<String> args = () -> "domain " + domain + ", " + machine + (msix ? ", MSI-X entry " : ", MSI vector ") + entry;
+        owned(op, args, domain, machine);
+        long table = msix ? facts.getOrDefault(machine, new Facts(RdmPolicy.RELAXED, 0)).msixTableAddress() : 0;
+        if (msix && table == 0) {
+            throw new HypervisorException(op, args.get(), "the function's MSI-X table address is not known");
+        }
+        int pirq = call(op, args, () -> xen.mapPirqMsi(domain, machine.bus(), machine.devfn(), msix ? entry : 0, table));
+        pirqs.computeIfAbsent(domain, d -> new LinkedHashMap<>()).put(pirq, new Pirq(pirq, -1, machine, new HashSet<>(Set.of(machine))));
+        return pirq;
+    }
+
+    @Override
+    public synchronized void unmapPirq(int domain, PciAddress machine, int pirq) {
+        String op = "unmap_pirq";
+        Supplier<String> args = () -> "domain " + domain + ", " + machine + ", pirq " + pirq;
+        Map<Integer, Pirq> held = pirqs.getOrDefault(domain, Map.of());
+        Pirq p = held.get(pirq);
+        if (p == null || !p.holders().contains(machine)) {
+            throw new HypervisorException(op, args.get(), "the function holds no such pirq");
+        }
+        if (p.holders().size() == 1 && (bound(intx, domain, pirq) || bound(msi, domain, pirq))) {
+            throw new HypervisorException(op, args.get(), "the pirq is still bound");
+        }
+        if (p.holders().size() > 1) {
+            p.holders().remove(machine);
+            return;
+        }
+        if (p.gsi() >= 0) {
+            perform(op, args, () -> xen.irqPermission(domain, pirq, false));
+        }
+        perform(op, args, () -> xen.unmapPirq(domain, pirq));
+        held.remove(pirq);
+    }
+
+    @Override
+    public synchronized void bindIntx(int domain, int pirq, PciAddress guest, int pin) {
+        String op = "bind_pt_irq";
+        Supplier<String> args = () -> "domain " + domain + ", pirq " + pirq + ", " + guest + " INT" + (char) ('A' + pin - 1);
+        mapped(op, args, domain, pirq);
+        if (bound(intx, domain, pirq) || bound(msi, domain, pirq)) {
+            throw new HypervisorException(op, args.get(), "the pirq is already bound");
+        }
+        perform(op, args, () -> xen.bindPciIrq(domain, pirq, guest.bus(), guest.device(), pin - 1));
+        intx.computeIfAbsent(domain, d -> new HashMap<>()).put(pirq, new IntxBinding(guest, pin));
+    }
+
+    @Override
+    public synchronized void unbindIntx(int domain, int pirq, PciAddress guest, int pin) {
+        String op = "unbind_pt_irq";
+        Supplier<String> args = () -> "domain " + domain + ", pirq " + pirq + ", " + guest + " INT" + (char) ('A' + pin - 1);
+        IntxBinding binding = intx.getOrDefault(domain, Map.of()).get(pirq);
+        if (binding == null || !binding.equals(new IntxBinding(guest, pin))) {
+            throw new HypervisorException(op, args.get(), "no such binding");
+        }
+        perform(op, args, () -> xen.unbindPciIrq(domain, pirq, guest.bus(), guest.device(), pin - 1));
+        intx.get(domain).remove(pirq);
+    }
+
+    @Override
+    public synchronized void bindMsi(int domain, int pirq, long address, int data) {
+        String op = "update_msi_irq";
+        Supplier<String> args = () -> String.format("domain %d, pirq %d, address 0x%x, data 0x%x", domain, pirq, address, data);
+        Pirq p = mapped(op, args, domain, pirq);
+        if (p.gsi() >= 0) {
+            throw new HypervisorException(op, args.get(), "no such MSI pirq in the domain");
+        }
+        if (bound(msi, domain, pirq)) {
+            throw new HypervisorException(op, args.get(), "the pirq is already bound");
+        }
+        if (!MsiFlags.x86Address(address)) {
+            throw new HypervisorException(op, args.get(), "not an x86 MSI address (0xfee00000-0xfeefffff)");
+        }
+        perform(op, args, () -> xen.updateMsiIrq(domain, MsiFlags.vector(data), pirq, MsiFlags.of(address, data)));
+        msi.computeIfAbsent(domain, d -> new HashMap<>()).put(pirq, new MsiBinding(address, data));
+    }
+
+    @Override
+    public synchronized void unbindMsi(int domain, int pirq) {
+        String op = "unbind_msi_irq";
+        Supplier<String> args = () -> "domain " + domain + ", pirq " + pirq;
+        MsiBinding binding = msi.getOrDefault(domain, Map.of()).get(pirq);
+        if (binding == null) {
+            throw new HypervisorException(op, args.get(), "the pirq is not bound");
+        }
+        perform(op, args, () -> xen.unbindMsiIrq(domain, MsiFlags.vector(binding.data()), pirq,
+                MsiFlags.of(binding.address(), binding.data())));
+        msi.get(domain).remove(pirq);
+    }
+
+    /**
+     * Xen delivers a bound pirq by itself; this is for interrupts the device model receives
+     * (a host source that hands them to it): a pulse on the guest pin for INTx, the programmed
+     * message for MSI.
+     */
+    @Override
+    public synchronized void inject(int domain, int pirq) {
+        String op = "inject";
+        Supplier<String> args = () -> "domain " + domain + ", pirq " + pirq;
+        IntxBinding pin = intx.getOrDefault(domain, Map.of()).get(pirq);
+        MsiBinding message = msi.getOrDefault(domain, Map.of()).get(pirq);
+        if (pin != null) {
+            perform(op, args, () -> xen.setPciIntxLevel(domain, pin.guest().bus(), pin.guest().device(), pin.pin() - 1, true));
+            perform(op, args, () -> xen.setPciIntxLevel(domain, pin.guest().bus(), pin.guest().device(), pin.pin() - 1, false));
+        } else if (message != null) {
+            perform(op, args, () -> xen.injectMsi(domain, message.address(), message.data()));
+        } else {
+            throw new HypervisorException(op, args.get(), "the pirq is not bound");
+        }
+    }
+
+    private void owned(String op, Supplier<String> args, int domain, PciAddress machine) {
+        Integer owner = assigned.get(machine);
+        if (owner == null || owner != domain) {
+            throw new HypervisorException(op, args.get(), "the function is not assigned to domain " + domain);
+        }
+    }
+
+    private Pirq mapped(String op, Supplier<String> args, int domain, int pirq) {
+        Pirq p = pirqs.getOrDefault(domain, Map.of()).get(pirq);
+        if (p == null) {
+            throw new HypervisorException(op, args.get(), "no such pirq in the domain");
+        }
+        return p;
+    }
+
+    private static boolean bound(Map<Integer, ? extends Map<Integer, ?>> bindings, int domain, int pirq) {
+        Map<Integer, ?> domainBindings = bindings.get(domain);
+        return domainBindings != null && domainBindings.containsKey(pirq);
+    }
+
+    private static void perform(String op, Supplier<String> args, Runnable hypercall) {
+        call(op, args, () -> {
+            hypercall.run();
+            return 0;
+        });
+    }
+
+    private static <T> T call(String op, Supplier<String> args, Supplier<T> hypercall) {
+        try {
+            return hypercall.get();
+        } catch (XenCallFailed e) {
+            throw new HypervisorException(op, args.get(), e.getMessage());
+        }
+    }
+
+    private static void undo(HypervisorException failed, Runnable step) {
+        try {
+            step.run();
+        } catch (XenCallFailed e) {
+            failed.addSuppressed(e);
+        }
+    }
+}

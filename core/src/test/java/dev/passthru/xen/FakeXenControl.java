@@ -1,0 +1,173 @@
+package dev.passthru.xen;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A stand-in for libxenctrl in unit tests of {@link XenHypervisor}: it keeps what real Xen
+ * would hold (assignments, p2m entries, permissions, pirqs, bindings) so a test can see that
+ * everything made is taken down, and fails a chosen call with an errno as Xen would.
+ */
+final class FakeXenControl implements XenControl {
+
+    static final int EBUSY = 16;
+
+    final List<String> calls = new ArrayList<>();
+    final Map<Integer, Integer> assigned = new TreeMap<>();
+    final Map<String, Long> p2m = new TreeMap<>();
+    final Set<String> permissions = new TreeSet<>();
+    final Map<Integer, String> pirqs = new TreeMap<>();
+    final Set<String> bindings = new TreeSet<>();
+    private final Map<String, Integer> failing = new HashMap<>();
+    private int nextPirq = 55;
+
+    /** Makes the {@code nth} (from 1) next call of {@code function} fail with EBUSY. */
+    void fail(String function, int nth) {
+        failing.put(function, nth);
+    }
+
+    /** Everything Xen holds, for before/after comparisons. */
+    String held() {
+        return "assigned=" + assigned + " p2m=" + p2m.size() + " permissions=" + permissions + " pirqs=" + pirqs
+                + " bindings=" + bindings;
+    }
+
+    private void call(String function, String args) {
+        calls.add(function + "(" + args + ")");
+        Integer left = failing.get(function);
+        if (left != null) {
+            if (left == 1) {
+                failing.remove(function);
+                throw new XenCallFailed(function, args, EBUSY);
+            }
+            failing.put(function, left - 1);
+        }
+    }
+
+    @Override
+    public void assignDevice(int domain, int sbdf, boolean relaxedRdm) {
+        call("xc_assign_device", domain + "," + XenSbdf.text(sbdf) + "," + (relaxedRdm ? "relaxed" : "strict"));
+        assigned.put(sbdf, domain);
+    }
+
+    @Override
+    public void deassignDevice(int domain, int sbdf) {
+        call("xc_deassign_device", domain + "," + XenSbdf.text(sbdf));
+        assigned.remove(sbdf);
+    }
+
+    @Override
+    public void memoryMapping(int domain, long gfn, long mfn, long frames, boolean add) {
+        call("xc_domain_memory_mapping", String.format("%d,0x%x,0x%x,%d,%s", domain, gfn, mfn, frames, add ? "add" : "remove"));
+        for (long i = 0; i < frames; i++) {
+            if (add) {
+                p2m.put(domain + "/" + (gfn + i), mfn + i);
+            } else {
+                p2m.remove(domain + "/" + (gfn + i));
+            }
+        }
+    }
+
+    @Override
+    public void ioportMapping(int domain, int guestPort, int machinePort, int count, boolean add) {
+        call("xc_domain_ioport_mapping", String.format("%d,0x%x,0x%x,%d,%s", domain, guestPort, machinePort, count, add ? "add" : "remove"));
+        for (int i = 0; i < count; i++) {
+            if (add) {
+                p2m.put(domain + "/port " + (guestPort + i), (long) machinePort + i);
+            } else {
+                p2m.remove(domain + "/port " + (guestPort + i));
+            }
+        }
+    }
+
+    @Override
+    public void iomemPermission(int domain, long mfn, long frames, boolean allow) {
+        call("xc_domain_iomem_permission", String.format("%d,0x%x,%d,%s", domain, mfn, frames, allow ? "allow" : "deny"));
+        permit(domain + " iomem 0x" + Long.toHexString(mfn) + "+" + frames, allow);
+    }
+
+    @Override
+    public void ioportPermission(int domain, int port, int count, boolean allow) {
+        call("xc_domain_ioport_permission", String.format("%d,0x%x,%d,%s", domain, port, count, allow ? "allow" : "deny"));
+        permit(domain + " ioport 0x" + Integer.toHexString(port) + "+" + count, allow);
+    }
+
+    @Override
+    public void irqPermission(int domain, int pirq, boolean allow) {
+        call("xc_domain_irq_permission", domain + "," + pirq + "," + (allow ? "allow" : "deny"));
+        permit(domain + " irq " + pirq, allow);
+    }
+
+    private void permit(String what, boolean allow) {
+        if (allow) {
+            permissions.add(what);
+        } else {
+            permissions.remove(what);
+        }
+    }
+
+    @Override
+    public int mapPirqGsi(int domain, int gsi) {
+        call("xc_physdev_map_pirq", domain + ",gsi " + gsi);
+        pirqs.put(gsi, domain + " gsi " + gsi);
+        return gsi;
+    }
+
+    @Override
+    public int mapPirqMsi(int domain, int bus, int devfn, int entry, long tableBase) {
+        call("xc_physdev_map_pirq_msi", String.format("%d,%02x:%02x.%d,entry %d,table 0x%x", domain, bus, devfn >> 3, devfn & 7,
+                entry, tableBase));
+        int pirq = nextPirq++;
+        pirqs.put(pirq, domain + " msi");
+        return pirq;
+    }
+
+    @Override
+    public void unmapPirq(int domain, int pirq) {
+        call("xc_physdev_unmap_pirq", domain + "," + pirq);
+        pirqs.remove(pirq);
+    }
+
+    @Override
+    public void bindPciIrq(int domain, int pirq, int bus, int device, int intx) {
+        call("xc_domain_bind_pt_pci_irq", domain + "," + pirq + "," + bus + ":" + device + " INT" + (char) ('A' + intx));
+        bindings.add(domain + " pirq " + pirq + " intx");
+    }
+
+    @Override
+    public void unbindPciIrq(int domain, int pirq, int bus, int device, int intx) {
+        call("xc_domain_unbind_pt_irq", domain + "," + pirq + "," + bus + ":" + device + " INT" + (char) ('A' + intx));
+        bindings.remove(domain + " pirq " + pirq + " intx");
+    }
+
+    @Override
+    public void updateMsiIrq(int domain, int vector, int pirq, int flags) {
+        call("xc_domain_update_msi_irq", String.format("%d,vector 0x%x,pirq %d,flags 0x%x", domain, vector, pirq, flags));
+        bindings.add(domain + " pirq " + pirq + " msi");
+    }
+
+    @Override
+    public void unbindMsiIrq(int domain, int vector, int pirq, int flags) {
+        call("xc_domain_unbind_msi_irq", String.format("%d,vector 0x%x,pirq %d,flags 0x%x", domain, vector, pirq, flags));
+        bindings.remove(domain + " pirq " + pirq + " msi");
+    }
+
+    @Override
+    public void setPciIntxLevel(int domain, int bus, int device, int intx, boolean asserted) {
+        call("xendevicemodel_set_pci_intx_level", domain + "," + bus + ":" + device + " INT" + (char) ('A' + intx) + "," + (asserted ? 1 : 0));
+    }
+
+    @Override
+    public void injectMsi(int domain, long address, int data) {
+        call("xendevicemodel_inject_msi", String.format("%d,0x%x,0x%x", domain, address, data));
+    }
+
+    @Override
+    public void close() {
+    }
+}
