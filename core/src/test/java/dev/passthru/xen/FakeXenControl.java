@@ -11,7 +11,9 @@ import java.util.TreeSet;
 /**
  * A stand-in for libxenctrl in unit tests of {@link XenHypervisor}: it keeps what real Xen
  * would hold (assignments, p2m entries, permissions, pirqs, bindings) so a test can see that
- * everything made is taken down, and fails a chosen call with an errno as Xen would.
+ * everything made is taken down, and fails a chosen call with an errno as Xen would. Given a
+ * real {@link XenControl}, it makes each call there first and keeps the same ledger of what
+ * real Xen accepted: how the contract runs on real Xen.
  */
 final class FakeXenControl implements XenControl {
 
@@ -24,7 +26,16 @@ final class FakeXenControl implements XenControl {
     final Map<Integer, String> pirqs = new TreeMap<>();
     final Set<String> bindings = new TreeSet<>();
     private final Map<String, Integer> failing = new HashMap<>();
+    private final XenControl real;
     private int nextPirq = 55;
+
+    FakeXenControl() {
+        this(null);
+    }
+
+    FakeXenControl(XenControl real) {
+        this.real = real;
+    }
 
     /** Makes the {@code nth} (from 1) next call of {@code function} fail with EBUSY. */
     void fail(String function, int nth) {
@@ -52,18 +63,27 @@ final class FakeXenControl implements XenControl {
     @Override
     public void assignDevice(int domain, int sbdf, boolean relaxedRdm) {
         call("xc_assign_device", domain + "," + XenSbdf.text(sbdf) + "," + (relaxedRdm ? "relaxed" : "strict"));
+        if (real != null) {
+            real.assignDevice(domain, sbdf, relaxedRdm);
+        }
         assigned.put(sbdf, domain);
     }
 
     @Override
     public void deassignDevice(int domain, int sbdf) {
         call("xc_deassign_device", domain + "," + XenSbdf.text(sbdf));
+        if (real != null) {
+            real.deassignDevice(domain, sbdf);
+        }
         assigned.remove(sbdf);
     }
 
     @Override
     public void memoryMapping(int domain, long gfn, long mfn, long frames, boolean add) {
         call("xc_domain_memory_mapping", String.format("%d,0x%x,0x%x,%d,%s", domain, gfn, mfn, frames, add ? "add" : "remove"));
+        if (real != null) {
+            real.memoryMapping(domain, gfn, mfn, frames, add);
+        }
         for (long i = 0; i < frames; i++) {
             if (add) {
                 p2m.put(domain + "/" + (gfn + i), mfn + i);
@@ -76,6 +96,9 @@ final class FakeXenControl implements XenControl {
     @Override
     public void ioportMapping(int domain, int guestPort, int machinePort, int count, boolean add) {
         call("xc_domain_ioport_mapping", String.format("%d,0x%x,0x%x,%d,%s", domain, guestPort, machinePort, count, add ? "add" : "remove"));
+        if (real != null) {
+            real.ioportMapping(domain, guestPort, machinePort, count, add);
+        }
         for (int i = 0; i < count; i++) {
             if (add) {
                 p2m.put(domain + "/port " + (guestPort + i), (long) machinePort + i);
@@ -88,18 +111,27 @@ final class FakeXenControl implements XenControl {
     @Override
     public void iomemPermission(int domain, long mfn, long frames, boolean allow) {
         call("xc_domain_iomem_permission", String.format("%d,0x%x,%d,%s", domain, mfn, frames, allow ? "allow" : "deny"));
+        if (real != null) {
+            real.iomemPermission(domain, mfn, frames, allow);
+        }
         permit(domain + " iomem 0x" + Long.toHexString(mfn) + "+" + frames, allow);
     }
 
     @Override
     public void ioportPermission(int domain, int port, int count, boolean allow) {
         call("xc_domain_ioport_permission", String.format("%d,0x%x,%d,%s", domain, port, count, allow ? "allow" : "deny"));
+        if (real != null) {
+            real.ioportPermission(domain, port, count, allow);
+        }
         permit(domain + " ioport 0x" + Integer.toHexString(port) + "+" + count, allow);
     }
 
     @Override
     public void irqPermission(int domain, int pirq, boolean allow) {
         call("xc_domain_irq_permission", domain + "," + pirq + "," + (allow ? "allow" : "deny"));
+        if (real != null) {
+            real.irqPermission(domain, pirq, allow);
+        }
         permit(domain + " irq " + pirq, allow);
     }
 
@@ -114,15 +146,16 @@ final class FakeXenControl implements XenControl {
     @Override
     public int mapPirqGsi(int domain, int gsi) {
         call("xc_physdev_map_pirq", domain + ",gsi " + gsi);
-        pirqs.put(gsi, domain + " gsi " + gsi);
-        return gsi;
+        int pirq = real != null ? real.mapPirqGsi(domain, gsi) : gsi;
+        pirqs.put(pirq, domain + " gsi " + gsi);
+        return pirq;
     }
 
     @Override
     public int mapPirqMsi(int domain, int bus, int devfn, int entry, long tableBase) {
         call("xc_physdev_map_pirq_msi", String.format("%d,%02x:%02x.%d,entry %d,table 0x%x", domain, bus, devfn >> 3, devfn & 7,
                 entry, tableBase));
-        int pirq = nextPirq++;
+        int pirq = real != null ? real.mapPirqMsi(domain, bus, devfn, entry, tableBase) : nextPirq++;
         pirqs.put(pirq, domain + " msi");
         return pirq;
     }
@@ -130,41 +163,62 @@ final class FakeXenControl implements XenControl {
     @Override
     public void unmapPirq(int domain, int pirq) {
         call("xc_physdev_unmap_pirq", domain + "," + pirq);
+        if (real != null) {
+            real.unmapPirq(domain, pirq);
+        }
         pirqs.remove(pirq);
     }
 
     @Override
     public void bindPciIrq(int domain, int pirq, int bus, int device, int intx) {
         call("xc_domain_bind_pt_pci_irq", domain + "," + pirq + "," + bus + ":" + device + " INT" + (char) ('A' + intx));
+        if (real != null) {
+            real.bindPciIrq(domain, pirq, bus, device, intx);
+        }
         bindings.add(domain + " pirq " + pirq + " intx");
     }
 
     @Override
     public void unbindPciIrq(int domain, int pirq, int bus, int device, int intx) {
         call("xc_domain_unbind_pt_irq", domain + "," + pirq + "," + bus + ":" + device + " INT" + (char) ('A' + intx));
+        if (real != null) {
+            real.unbindPciIrq(domain, pirq, bus, device, intx);
+        }
         bindings.remove(domain + " pirq " + pirq + " intx");
     }
 
     @Override
     public void updateMsiIrq(int domain, int vector, int pirq, int flags) {
         call("xc_domain_update_msi_irq", String.format("%d,vector 0x%x,pirq %d,flags 0x%x", domain, vector, pirq, flags));
+        if (real != null) {
+            real.updateMsiIrq(domain, vector, pirq, flags);
+        }
         bindings.add(domain + " pirq " + pirq + " msi");
     }
 
     @Override
     public void unbindMsiIrq(int domain, int vector, int pirq, int flags) {
         call("xc_domain_unbind_msi_irq", String.format("%d,vector 0x%x,pirq %d,flags 0x%x", domain, vector, pirq, flags));
+        if (real != null) {
+            real.unbindMsiIrq(domain, vector, pirq, flags);
+        }
         bindings.remove(domain + " pirq " + pirq + " msi");
     }
 
     @Override
     public void setPciIntxLevel(int domain, int bus, int device, int intx, boolean asserted) {
         call("xendevicemodel_set_pci_intx_level", domain + "," + bus + ":" + device + " INT" + (char) ('A' + intx) + "," + (asserted ? 1 : 0));
+        if (real != null) {
+            real.setPciIntxLevel(domain, bus, device, intx, asserted);
+        }
     }
 
     @Override
     public void injectMsi(int domain, long address, int data) {
         call("xendevicemodel_inject_msi", String.format("%d,0x%x,0x%x", domain, address, data));
+        if (real != null) {
+            real.injectMsi(domain, address, data);
+        }
     }
 
     @Override

@@ -101,6 +101,13 @@ class XenGuestTest {
         assertThat(rangesets).as("no interrupt or I/O memory permission, and passthru's ioreq server gone")
                 .contains("Interrupts { }", "I/O Memory { }").doesNotContain("ioreq_server " + serverId(serve));
 
+        String contract = section(console, "PT-CONTRACT");
+        assertThat(contract).as("the hypervisor port's contract on real Xen, where it applies").contains(
+                "PT-CONTRACT pass what_is_mapped_and_unmapped_as_made_leaves_nothing",
+                "PT-CONTRACT pass an_unmap_not_as_made_is_refused_and_changes_nothing",
+                "PT-CONTRACT pass a_function_has_one_owner",
+                "PT-CONTRACT pass a_bound_pirq_is_not_bound_twice_nor_unmapped").doesNotContain("PT-CONTRACT fail");
+
         String cost = section(console, "PT-COST");
         assertThat(cost).as(all).contains("PT-COST 128 MiB, 64 frames per call: map 512 calls");
         cost.lines().filter(l -> l.startsWith("PT-COST")).forEach(System.out::println);

@@ -20,8 +20,8 @@ class XenHypervisorTest extends HypervisorContract {
 
     @BeforeEach
     void machine() {
-        hv.describe(NIC, new XenHypervisor.Facts(RdmPolicy.STRICT, NIC_BAR + 0x2000));
-        hv.assignDevice(1, NIC);
+        hv.describe(nic(), new XenHypervisor.Facts(RdmPolicy.STRICT, nicBar() + 0x2000));
+        hv.assignDevice(1, nic());
     }
 
     @Override
@@ -52,7 +52,7 @@ class XenHypervisorTest extends HypervisorContract {
     void a_mapping_that_fails_part_way_removes_what_it_made_and_the_permission() {
         String before = xen.held();
         xen.fail("xc_domain_memory_mapping", 3);
-        assertThatThrownBy(() -> hv.mapMmio(1, new MmioRange(0xc0000, NIC_BAR >>> 12, 256, PageSize.SIZE_4K)))
+        assertThatThrownBy(() -> hv.mapMmio(1, new MmioRange(0xc0000, nicBar() >>> 12, 256, PageSize.SIZE_4K)))
                 .isInstanceOf(HypervisorException.class)
                 .hasMessageStartingWith("map_mmio(domain 1, ").hasMessageEndingWith("EBUSY (errno 16)");
         assertThat(xen.held()).isEqualTo(before);
@@ -61,19 +61,19 @@ class XenHypervisorTest extends HypervisorContract {
     @Test
     void assigns_with_the_specs_rdm_policy_and_msix_entries_through_the_table() {
         assertThat(xen.calls.getFirst()).isEqualTo("xc_assign_device(1,0000:03:00.0,strict)");
-        int pirq = hv.mapMsi(1, NIC, true, 3);
+        int pirq = hv.mapMsi(1, nic(), true, 3);
         assertThat(xen.calls.getLast()).isEqualTo("xc_physdev_map_pirq_msi(1,03:00.0,entry 3,table 0xe0002000)");
         hv.bindMsi(1, pirq, 0xfee0_1000L, 0x4031);
         assertThat(xen.calls.getLast()).isEqualTo("xc_domain_update_msi_irq(1,vector 0x31,pirq " + pirq + ",flags 0x10001)");
         hv.inject(1, pirq);
         assertThat(xen.calls.getLast()).isEqualTo("xendevicemodel_inject_msi(1,0xfee01000,0x4031)");
-        int gsi = hv.mapGsi(1, NIC, 16);
+        int gsi = hv.mapGsi(1, nic(), 16);
         assertThat(xen.permissions).contains("1 irq 16");
         hv.bindIntx(1, gsi, GUEST, 2);
         assertThat(xen.calls.getLast()).isEqualTo("xc_domain_bind_pt_pci_irq(1,16,0:5 INTB)");
         hv.inject(1, gsi);
         assertThat(xen.calls.subList(xen.calls.size() - 2, xen.calls.size())).containsExactly(
                 "xendevicemodel_set_pci_intx_level(1,0:5 INTB,1)", "xendevicemodel_set_pci_intx_level(1,0:5 INTB,0)");
-        assertThatThrownBy(() -> hv.deassignDevice(1, NIC)).hasMessageEndingWith("the function still holds 2 pirq(s)");
+        assertThatThrownBy(() -> hv.deassignDevice(1, nic())).hasMessageEndingWith("the function still holds 2 pirq(s)");
     }
 }

@@ -16,12 +16,12 @@ class SimulatedHypervisorContractTest extends HypervisorContract {
 
     @BeforeEach
     void machine() {
-        hv.addMachineFunction(NIC, new BarLayout(List.of(new HostBar(0, BarKind.MEM32, false, 0x10000, NIC_BAR),
+        hv.addMachineFunction(nic(), new BarLayout(List.of(new HostBar(0, BarKind.MEM32, false, 0x10000, nicBar()),
                 new HostBar(2, BarKind.IO, false, 32, 0x1000)), 0));
         hv.addMachineFunction(GPU, new BarLayout(List.of(new HostBar(0, BarKind.MEM64, true, 1L << 30, 0x80_0000_0000L)), 0));
         hv.createDomain(1, List.of(new RamRange(0, 0x8000_0000L)));
         hv.createDomain(2, List.of(new RamRange(0, 0x8000_0000L)));
-        hv.assignDevice(1, NIC);
+        hv.assignDevice(1, nic());
     }
 
     @Override
