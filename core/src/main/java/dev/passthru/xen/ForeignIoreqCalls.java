@@ -40,9 +40,12 @@ public final class ForeignIoreqCalls implements IoreqCalls {
     private final XenFunction unmapResource;
     private final XenFunction bind;
     private final XenFunction unbind;
-    private final XenFunction pending;
-    private final XenFunction unmask;
-    private final XenFunction notify;
+    /** The serving thread's calls, made once per ioreq: bound exactly, with their memory allocated once. */
+    private final MethodHandle pending;
+    private final MethodHandle unmask;
+    private final MethodHandle notify;
+    private final MemorySegment loopState = Arena.ofAuto().allocate(NativeCalls.CALL_STATE);
+    private final MemorySegment pollfd = Arena.ofAuto().allocate(8);
     private final XenFunction closeDeviceModel;
     private final XenFunction closeForeignMemory;
     private final XenFunction closeEvents;
@@ -74,9 +77,9 @@ public final class ForeignIoreqCalls implements IoreqCalls {
         unmapResource = new XenFunction(memLib, "xenforeignmemory_unmap_resource", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         bind = new XenFunction(evLib, "xenevtchn_bind_interdomain", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
         unbind = new XenFunction(evLib, "xenevtchn_unbind", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        pending = new XenFunction(evLib, "xenevtchn_pending", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        unmask = new XenFunction(evLib, "xenevtchn_unmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        notify = new XenFunction(evLib, "xenevtchn_notify", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        pending = NativeCalls.bind(evLib, "xenevtchn_pending", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        unmask = NativeCalls.bind(evLib, "xenevtchn_unmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        notify = NativeCalls.bind(evLib, "xenevtchn_notify", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         closeDeviceModel = new XenFunction(dmLib, "xendevicemodel_close", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         closeForeignMemory = new XenFunction(memLib, "xenforeignmemory_close", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         closeEvents = new XenFunction(evLib, "xenevtchn_close", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -151,34 +154,50 @@ public final class ForeignIoreqCalls implements IoreqCalls {
         unbind.call(() -> "port " + port, events, port);
     }
 
+    /** Called by the serving thread only: it reuses that thread's call memory. */
     @Override
     public int pending(int timeoutMillis) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pollfd = arena.allocate(8);
+        try {
             pollfd.set(JAVA_INT, 0, eventsFd);
             pollfd.set(JAVA_SHORT, 4, POLLIN);
-            MemorySegment callState = arena.allocate(NativeCalls.CALL_STATE);
-            int ready = (int) POLL.invokeExact(callState, pollfd, 1L, timeoutMillis);
-            if (ready < 0 && NativeCalls.errno(callState) != EINTR) {
-                throw new XenCallFailed("poll", "event channel fd " + eventsFd, NativeCalls.errno(callState));
+            int ready = (int) POLL.invokeExact(loopState, pollfd, 1L, timeoutMillis);
+            if (ready < 0 && NativeCalls.errno(loopState) != EINTR) {
+                throw new XenCallFailed("poll", "event channel fd " + eventsFd, NativeCalls.errno(loopState));
             }
             if (ready <= 0) {
                 return -1;
             }
+            return check("xenevtchn_pending", -1, (int) pending.invokeExact(loopState, events));
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
-        return pending.call(() -> "", events);
     }
 
+    /** Called by the serving thread only. */
     @Override
     public void unmask(int port) {
-        unmask.call(() -> "port " + port, events, port);
+        try {
+            check("xenevtchn_unmask", port, (int) unmask.invokeExact(loopState, events, port));
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
     }
 
+    /** Called by the serving thread only. */
     @Override
     public void notify(int port) {
-        notify.call(() -> "port " + port, events, port);
+        try {
+            check("xenevtchn_notify", port, (int) notify.invokeExact(loopState, events, port));
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    private int check(String function, int port, int result) {
+        if (result < 0) {
+            throw new XenCallFailed(function, port < 0 ? "" : "port " + port, NativeCalls.errno(loopState));
+        }
+        return result;
     }
 
     @Override

@@ -34,7 +34,10 @@ public interface IoreqCalls extends AutoCloseable {
 
     void unbindPort(int port);
 
-    /** The next signalled local port, or -1 when none came within {@code timeoutMillis}. */
+    /**
+     * The next signalled local port, or -1 when none came within {@code timeoutMillis}. This,
+     * {@link #unmask} and {@link #notify} run once per ioreq on the one serving thread.
+     */
     int pending(int timeoutMillis);
 
     void unmask(int port);

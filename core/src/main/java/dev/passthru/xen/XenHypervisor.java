@@ -45,6 +45,8 @@ public final class XenHypervisor implements Hypervisor {
     }
 
     private static final int EOPNOTSUPP = 95;
+    /** A function nobody described: xl's default RDM policy, and no MSI-X table known. */
+    private static final Facts UNDESCRIBED = new Facts(RdmPolicy.RELAXED, 0);
 
     private final XenControl xen;
     private final long framesPerCall;
@@ -83,7 +85,7 @@ public final class XenHypervisor implements Hypervisor {
         if (owner != null) {
             throw new HypervisorException(op, args.get(), "already assigned to domain " + owner);
         }
-        RdmPolicy policy = facts.getOrDefault(machine, new Facts(RdmPolicy.RELAXED, 0)).rdmPolicy();
+        RdmPolicy policy = facts.getOrDefault(machine, UNDESCRIBED).rdmPolicy();
         try {
             xen.assignDevice(domain, XenSbdf.of(machine), policy == RdmPolicy.RELAXED);
         } catch (XenCallFailed e) {
@@ -223,7 +225,7 @@ public final class XenHypervisor implements Hypervisor {
         String op = "map_pirq_msi";
         Supplier<String> args = () -> "domain " + domain + ", " + machine + (msix ? ", MSI-X entry " : ", MSI vector ") + entry;
         owned(op, args, domain, machine);
-        long table = msix ? facts.getOrDefault(machine, new Facts(RdmPolicy.RELAXED, 0)).msixTableAddress() : 0;
+        long table = msix ? facts.getOrDefault(machine, UNDESCRIBED).msixTableAddress() : 0;
         if (msix && table == 0) {
             throw new HypervisorException(op, args.get(), "the function's MSI-X table address is not known");
         }

@@ -9,11 +9,7 @@ final class XenSbdf {
     }
 
     static int of(PciAddress address) {
-        return address.domain() << 16 | address.bus() << 8 | devfn(address);
-    }
-
-    static int devfn(PciAddress address) {
-        return address.device() << 3 | address.function();
+        return address.domain() << 16 | address.bus() << 8 | address.devfn();
     }
 
     static String text(int sbdf) {
