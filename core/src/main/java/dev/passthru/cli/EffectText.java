@@ -30,6 +30,7 @@ final class EffectText {
             case Effect.MsixChanged m -> "MSI-X " + (m.enabled() ? "enabled" : "disabled")
                     + (m.functionMasked() ? ", function masked" : "");
             case Effect.ResetRequested r -> "function-level reset requested";
+            case Effect.PowerStateWritten p -> "power state D" + p.state() + " written to the host";
         };
     }
 

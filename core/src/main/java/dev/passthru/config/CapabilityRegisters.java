@@ -29,7 +29,8 @@ final class CapabilityRegisters {
 
     /**
      * Power management. The D-state is virtual unless {@code powerManagement} (xl's power_mgmt)
-     * lets the guest program it: a host device sent to D3hot may lose its BAR programming.
+     * lets the guest program it: a host device sent to D3hot may lose its BAR programming, so
+     * each such write is reported for the layer above to follow the PCI PM rules.
      */
     static List<Register> powerManagement(boolean powerManagement) {
         Register control = Register.at(PCI_PM_CTRL, 2, "PM control/status")
@@ -37,7 +38,9 @@ final class CapabilityRegisters {
                 .forward(PCI_PM_CTRL_DATA_SEL_MASK)
                 .forwardW1c(PCI_PM_CTRL_PME_STATUS)
                 .hostReadOnly(PCI_PM_CTRL_NO_SOFT_RESET | PCI_PM_CTRL_DATA_SCALE_MASK);
-        control = powerManagement ? control.forward(PCI_PM_CTRL_STATE_MASK) : control.virtual(PCI_PM_CTRL_STATE_MASK);
+        control = powerManagement
+                ? control.forward(PCI_PM_CTRL_STATE_MASK).hook(Hook.POWER, PCI_PM_CTRL_STATE_MASK)
+                : control.virtual(PCI_PM_CTRL_STATE_MASK);
         return List.of(
                 id(),
                 Register.at(PCI_PM_PMC, 2, "PM capabilities").hostReadOnly(0xffff),

@@ -20,6 +20,8 @@ public final class ConfigChanges {
     public static final int MSI = 1 << 9;
     public static final int MSIX = 1 << 10;
     public static final int RESET = 1 << 11;
+    /** The guest wrote the host's power state (power_mgmt=1). */
+    public static final int POWER = 1 << 12;
 
     public static boolean barMoved(int changes, int bar) {
         return (changes & (BAR0 << bar)) != 0;

@@ -31,7 +31,8 @@ final class ConfigLayout {
     final List<Register> registers = new ArrayList<>();
     final List<GuestCapability> capabilities = new ArrayList<>();
     final List<String> problems = new ArrayList<>();
-    /** Offsets of the kept MSI, MSI-X and PCI Express capabilities, 0 where there is none. */
+    /** Offsets of the kept power-management, MSI, MSI-X and PCI Express capabilities, 0 where there is none. */
+    int powerManagement;
     int msi;
     int msix;
     int express;

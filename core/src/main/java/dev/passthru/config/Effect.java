@@ -41,4 +41,8 @@ public sealed interface Effect {
     /** The guest asked for a function-level reset. */
     record ResetRequested() implements Effect {
     }
+
+    /** The guest wrote the host's power state (power_mgmt=1): D0-D3hot as 0-3. */
+    record PowerStateWritten(int state) implements Effect {
+    }
 }

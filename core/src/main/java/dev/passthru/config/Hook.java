@@ -17,7 +17,12 @@ public enum Hook {
     MSI(ConfigChanges.MSI),
     MSIX(ConfigChanges.MSIX),
     /** Function-level reset: fires on a 1 written, since the bit itself always reads 0. */
-    FLR(ConfigChanges.RESET);
+    FLR(ConfigChanges.RESET),
+    /**
+     * The power state written through to the host (xl's power_mgmt=1): fires on every write of
+     * it, since the guest's D-state is the host's and no copy is kept to compare with.
+     */
+    POWER(ConfigChanges.POWER);
 
     private static final Hook[] VALUES = values();
 
@@ -39,6 +44,11 @@ public enum Hook {
     /** Fires on the value written rather than on a change of the stored bits. */
     public boolean trigger() {
         return this == FLR;
+    }
+
+    /** Fires on any write of its bits, whatever was written. */
+    public boolean onEveryWrite() {
+        return this == POWER;
     }
 
     /** Per-byte code in the compiled layout: 0 means no hook. */

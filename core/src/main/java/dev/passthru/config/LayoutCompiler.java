@@ -88,7 +88,10 @@ final class LayoutCompiler {
     private List<Register> standardTable(HostCapability cap) {
         int at = cap.offset();
         return switch (cap.id()) {
-            case PCI_CAP_ID_PM -> CapabilityRegisters.powerManagement(options.powerManagement());
+            case PCI_CAP_ID_PM -> {
+                layout.powerManagement = layout.powerManagement == 0 ? at : layout.powerManagement;
+                yield CapabilityRegisters.powerManagement(options.powerManagement());
+            }
             case PCI_CAP_ID_MSI -> {
                 layout.msi = layout.msi == 0 ? at : layout.msi;
                 yield CapabilityRegisters.msi(host.read(at + PCI_MSI_FLAGS, 2));

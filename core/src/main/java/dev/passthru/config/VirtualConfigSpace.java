@@ -126,7 +126,7 @@ public final class VirtualConfigSpace {
             if (code != 0) {
                 Hook hook = Hook.ofCode(code);
                 int seen = ((hook.trigger() ? value : diff) >>> (8 * i)) & 0xff;
-                if ((seen & layout.hookBits[offset + i]) != 0) {
+                if (hook.onEveryWrite() || (seen & layout.hookBits[offset + i]) != 0) {
                     changes |= hook.change();
                 }
             }
@@ -275,6 +275,9 @@ public final class VirtualConfigSpace {
         if ((changes & ConfigChanges.RESET) != 0) {
             effects.add(new Effect.ResetRequested());
         }
+        if ((changes & ConfigChanges.POWER) != 0 && layout.powerManagement != 0) {
+            effects.add(new Effect.PowerStateWritten(host.read(layout.powerManagement + PCI_PM_CTRL, 2) & PCI_PM_CTRL_STATE_MASK));
+        }
         return effects;
     }
 
@@ -299,6 +302,11 @@ public final class VirtualConfigSpace {
     /** Offset of the kept MSI-X capability, 0 where there is none. */
     public int msixCapability() {
         return layout.msix;
+    }
+
+    /** Where the power-management capability is, 0 when the guest sees none. */
+    public int powerManagementCapability() {
+        return layout.powerManagement;
     }
 
     public boolean msixEnabled() {

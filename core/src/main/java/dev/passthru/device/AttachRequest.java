@@ -12,7 +12,14 @@ import dev.passthru.pci.PciAddress;
  * @param function  the host function
  * @param options   xl's per-device options (permissive, power management, capability policy)
  * @param placement where firmware puts it at plug time ({@link Placement#NONE}: left to the guest)
+ * @param hostInterrupts who turns the host function's interrupt enables on and off, where the
+ *                  hypervisor leaves that to the device model (Xen)
  */
 public record AttachRequest(int domain, PciAddress guest, HostFunction function, ConfigOptions options,
-                            Placement placement) {
+                            Placement placement, HostInterruptControl hostInterrupts) {
+
+    /** A request on a hypervisor that programs the host function's interrupts itself, or needs none. */
+    public AttachRequest(int domain, PciAddress guest, HostFunction function, ConfigOptions options, Placement placement) {
+        this(domain, guest, function, options, placement, HostInterruptControl.NONE);
+    }
 }

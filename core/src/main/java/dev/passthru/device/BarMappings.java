@@ -38,7 +38,11 @@ final class BarMappings {
     /** Per memory slot: the runs mapped now, in the order they were mapped. */
     private final List<List<MmioRange>> runs = new ArrayList<>(PCI_STD_NUM_BARS + 1);
 
-    BarMappings(Hypervisor hypervisor, int domain, BarLayout bars, MsixLayout msix) {
+    /**
+     * @param romCopied the host backend answers ROM reads from a copy, so the ROM is trapped
+     *                  rather than mapped
+     */
+    BarMappings(Hypervisor hypervisor, int domain, BarLayout bars, MsixLayout msix, boolean romCopied) {
         this.hypervisor = hypervisor;
         this.domain = domain;
         for (HostBar bar : bars.bars()) {
@@ -47,7 +51,7 @@ final class BarMappings {
                 splits[bar.index()] = BarSplit.of(bar, msix);
             }
         }
-        if (bars.hasRom() && bars.romAddress() != 0) {
+        if (bars.hasRom() && bars.romAddress() != 0 && !romCopied) {
             HostBar rom = new HostBar(ROM, BarKind.MEM32, false, bars.romSize(), bars.romAddress());
             machineBars[ROM] = rom;
             splits[ROM] = BarSplit.of(rom, null);
@@ -82,6 +86,14 @@ final class BarMappings {
             if (mappedAt[slot] != UNMAPPED) {
                 unmap(slot, machineBars[slot], failures);
             }
+        }
+    }
+
+    /** Forgets every mapping without unmapping: the hypervisor took them back with the domain. */
+    void forgetAll() {
+        for (int slot = 0; slot <= ROM; slot++) {
+            mappedAt[slot] = UNMAPPED;
+            runs.get(slot).clear();
         }
     }
 
@@ -169,6 +181,11 @@ final class BarMappings {
             mappedAt[slot] = UNMAPPED;
         }
         return clean;
+    }
+
+    /** The guest address a slot is mapped at now, -1 when it is not mapped. */
+    long mappedAt(int slot) {
+        return mappedAt[slot];
     }
 
     /** The runs mapped now for a slot, for tests and state views. */

@@ -7,6 +7,7 @@ import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.HypervisorException;
 import dev.passthru.pci.PciAddress;
 
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
@@ -14,9 +15,11 @@ import java.util.function.IntConsumer;
  * programmed. INTx: the host GSI's pirq is bound to the guest device's pin while INTx is
  * enabled and neither MSI nor MSI-X is on. MSI: each enabled, unmasked vector has a pirq bound
  * to the guest's address and data (multi-message MSI puts the vector number in the low data
- * bits). MSI-X: each unmasked entry of an enabled, unmasked table likewise. A vector that
- * changes its message is unbound and bound again; one that goes masked or disabled gives its
- * pirq back.
+ * bits). MSI-X: each unmasked entry of an enabled, unmasked table likewise. A vector whose
+ * message leaves masking to the hypervisor ({@link Hypervisor#leavesMaskingToHypervisor}) counts
+ * as unmasked. A vector that changes its message, goes masked or is disabled gives its pirq
+ * back (a new message may ask for another pirq). After each change the host function's own
+ * enables are brought in line through the {@link HostInterruptControl}.
  */
 final class InterruptRouting {
 
@@ -41,6 +44,8 @@ final class InterruptRouting {
     private final Vector[] msix;
     private final HostInterrupts host;
     private final boolean[] routed = new boolean[HostInterrupts.Kind.values().length];
+    private final HostInterruptControl control;
+    private HostInterruptControl.RoutedInterrupts followed;
     private int msiVectors;
     private int intxPirq;
     private boolean intxBound;
@@ -50,8 +55,9 @@ final class InterruptRouting {
      * @param gsi the host GSI its pin is wired to, 0 when unknown or none
      */
     InterruptRouting(Hypervisor hypervisor, int domain, PciAddress machine, PciAddress guest, int pin, int gsi,
-                     int msixEntries, HostInterrupts host) {
+                     int msixEntries, HostInterrupts host, HostInterruptControl control) {
         this.host = host;
+        this.control = control;
         this.hypervisor = hypervisor;
         this.domain = domain;
         this.machine = machine;
@@ -78,18 +84,29 @@ final class InterruptRouting {
         Effect.MsiChanged state = config.msi();
         int vectors = state.enabled() ? state.vectors() : 0;
         for (int v = 0; v < MSI_VECTORS; v++) {
-            boolean wanted = v < vectors && (state.maskBits() & (1 << v)) == 0;
             int data = (state.data() & ~(vectors - 1)) | v;
-            route(msi, v, wanted, state.address(), data, failures);
+            boolean unmasked = (state.maskBits() & (1 << v)) == 0 || hypervisor.leavesMaskingToHypervisor(state.address(), data);
+            route(msi, v, false, v < vectors && unmasked, state.address(), data, failures);
         }
         if (table != null) {
             for (int entry = 0; entry < msix.length; entry++) {
-                syncMsix(config, table, entry, failures);
+                routeMsix(config, table, entry, failures);
             }
         }
         syncIntx(config, failures);
         msiVectors = vectors;
         syncHost();
+        syncControl(config);
+    }
+
+    /** Tells the host side what is routed now, if that changed. */
+    private void syncControl(VirtualConfigSpace config) {
+        HostInterruptControl.RoutedInterrupts now = new HostInterruptControl.RoutedInterrupts(intxBound, anyBound(msi),
+                config.msixEnabled(), config.msixFunctionMasked());
+        if (!now.equals(followed)) {
+            control.follow(now);
+            followed = now;
+        }
     }
 
     /**
@@ -146,9 +163,27 @@ final class InterruptRouting {
 
     /** Brings one MSI-X entry in line, after the guest wrote it. */
     void syncMsix(VirtualConfigSpace config, MsixTable table, int entry, Failures failures) {
-        boolean wanted = config.msixEnabled() && !config.msixFunctionMasked() && !table.masked(entry);
-        route(msix, entry, wanted, table.address(entry), table.data(entry), failures);
+        routeMsix(config, table, entry, failures);
         syncHost();
+        syncControl(config);
+    }
+
+    /**
+     * An entry is wanted while the table is enabled and unmasked and the entry is unmasked. One
+     * whose message leaves masking to the hypervisor is wanted whatever its mask bit, and once
+     * bound stays bound through a function mask: the host's function mask (which Xen reads as
+     * the guest's) masks it then, and binding it again would not unmask it.
+     */
+    private void routeMsix(VirtualConfigSpace config, MsixTable table, int entry, Failures failures) {
+        long address = table.address(entry);
+        int data = table.data(entry);
+        boolean hypervisorMasks = address != 0 && hypervisor.leavesMaskingToHypervisor(address, data);
+        Vector v = msix[entry];
+        boolean bound = v != null && v.bound;
+        boolean wanted = config.msixEnabled() && (hypervisorMasks
+                ? !config.msixFunctionMasked() || bound
+                : !config.msixFunctionMasked() && !table.masked(entry));
+        route(msix, entry, true, wanted, address, data, failures);
     }
 
     private void syncIntx(VirtualConfigSpace config, Failures failures) {
@@ -169,7 +204,7 @@ final class InterruptRouting {
         }
     }
 
-    private void route(Vector[] vectors, int index, boolean wanted, long address, int data, Failures failures) {
+    private void route(Vector[] vectors, int index, boolean isMsix, boolean wanted, long address, int data, Failures failures) {
         Vector v = vectors[index];
         if (v == null) {
             if (!wanted) {
@@ -178,22 +213,23 @@ final class InterruptRouting {
             v = vectors[index] = new Vector();
         }
         try {
-            if (v.bound && (!wanted || v.address != address || v.data != data)) {
+            boolean moved = v.address != address || v.data != data;
+            if (v.bound && (!wanted || moved)) {
                 hypervisor.unbindMsi(domain, v.pirq);
                 v.bound = false;
             }
-            if (!wanted && v.pirq != 0) {
+            if ((!wanted || moved) && v.pirq != 0) {
                 hypervisor.unmapPirq(domain, machine, v.pirq);
                 v.pirq = 0;
             }
             if (wanted && !v.bound) {
                 if (v.pirq == 0) {
-                    v.pirq = hypervisor.mapMsi(domain, machine, vectors == msix, index);
+                    v.pirq = hypervisor.mapMsi(domain, machine, isMsix, index, address, data);
                 }
-                hypervisor.bindMsi(domain, v.pirq, address, data);
-                v.bound = true;
                 v.address = address;
                 v.data = data;
+                hypervisor.bindMsi(domain, v.pirq, address, data);
+                v.bound = true;
             }
         } catch (HypervisorException e) {
             failures.failed(e);
@@ -202,12 +238,7 @@ final class InterruptRouting {
 
     /** Unbinds and releases everything, MSI-X first, INTx last, going on past failures. */
     void releaseAll(Failures failures) {
-        for (HostInterrupts.Kind kind : HostInterrupts.Kind.values()) {
-            if (routed[kind.ordinal()]) {
-                host.stop(kind);
-                routed[kind.ordinal()] = false;
-            }
-        }
+        stopHost();
         for (int i = msix.length - 1; i >= 0; i--) {
             release(msix[i], failures);
         }
@@ -229,6 +260,36 @@ final class InterruptRouting {
             } catch (HypervisorException e) {
                 failures.failed(e);
             }
+        }
+        turnHostOff();
+    }
+
+    /**
+     * Forgets every pirq and binding without asking the hypervisor (it took them back with the
+     * domain), and turns the host's own delivery and enables off.
+     */
+    void forgetAll() {
+        stopHost();
+        Arrays.fill(msi, null);
+        Arrays.fill(msix, null);
+        intxPirq = 0;
+        intxBound = false;
+        turnHostOff();
+    }
+
+    private void stopHost() {
+        for (HostInterrupts.Kind kind : HostInterrupts.Kind.values()) {
+            if (routed[kind.ordinal()]) {
+                host.stop(kind);
+                routed[kind.ordinal()] = false;
+            }
+        }
+    }
+
+    private void turnHostOff() {
+        if (followed != null && !followed.equals(HostInterruptControl.RoutedInterrupts.NONE)) {
+            control.follow(HostInterruptControl.RoutedInterrupts.NONE);
+            followed = HostInterruptControl.RoutedInterrupts.NONE;
         }
     }
 

@@ -4,6 +4,7 @@ import dev.passthru.InputError;
 import dev.passthru.config.ConfigChanges;
 import dev.passthru.config.VirtualConfigSpace;
 import dev.passthru.host.Assignability;
+import dev.passthru.host.BarMemory;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.HostBar;
 import dev.passthru.host.HostFunction;
@@ -44,6 +45,7 @@ public final class PassthroughDevice {
     private final BarMappings bars;
     private final InterruptRouting interrupts;
     private final List<TrappedRegion> trapped;
+    private final PowerStates power;
     private boolean assigned;
     private DeviceState state = DeviceState.ATTACHED;
 
@@ -56,11 +58,14 @@ public final class PassthroughDevice {
         int cap = config.msixCapability();
         this.msix = cap != 0 ? MsixLayout.read(function.config(), cap) : null;
         this.table = msix != null ? new MsixTable(msix.entries()) : null;
-        this.bars = new BarMappings(hypervisor, domain, function.bars(), msix);
-        this.trapped = computeTrapped();
+        boolean romCopied = function.bars().hasRom() && function.memory().copyRom();
+        this.bars = new BarMappings(hypervisor, domain, function.bars(), msix, romCopied);
+        this.trapped = computeTrapped(romCopied);
+        this.power = request.options().powerManagement() && config.powerManagementCapability() != 0
+                ? new PowerStates(function, config.powerManagementCapability()) : null;
         this.interrupts = new InterruptRouting(hypervisor, domain, function.address(), guest,
                 function.header().interruptPin(), function.binding().irq().orElse(0),
-                msix != null ? msix.entries() : 0, function.config().interrupts());
+                msix != null ? msix.entries() : 0, function.config().interrupts(), request.hostInterrupts());
     }
 
     /**
@@ -130,6 +135,22 @@ public final class PassthroughDevice {
         return new DetachReport(state, messages);
     }
 
+    /**
+     * The domain is gone and the hypervisor took back what it held for it (mappings, interrupts,
+     * the assignment): forgets all of that without asking the hypervisor, turns the host
+     * function's interrupts off and gives back the host side.
+     */
+    public synchronized DetachReport abandon() {
+        if (state != DeviceState.DETACHED) {
+            interrupts.forgetAll();
+            bars.forgetAll();
+            assigned = false;
+            state = DeviceState.DETACHED;
+            function.config().release();
+        }
+        return new DetachReport(state, List.of());
+    }
+
     private void checkPlacement(Placement placement) {
         for (int index : placement.bars().keySet()) {
             if (function.bars().bar(index).isEmpty()) {
@@ -164,15 +185,32 @@ public final class PassthroughDevice {
         return config.read(offset, width);
     }
 
-    public synchronized void configWrite(int offset, int width, int value) {
+    /** A guest config write; the change set it made ({@link ConfigChanges}), for guest sides that follow BAR moves. */
+    public synchronized int configWrite(int offset, int width, int value) {
         int changes = config.write(offset, width, value);
         if (changes != ConfigChanges.NONE && state == DeviceState.ATTACHED) {
             if ((changes & ConfigChanges.RESET) != 0) {
-                LOG.log(Level.INFO, "%s: function-level reset asked; virtual state reset", guest);
+                String how = function.config().resetFunction().map(m -> "function reset (" + m + ") and virtual state")
+                        .orElse("virtual state");
+                LOG.log(Level.INFO, "%s: function-level reset asked; %s reset", guest, how);
                 reset();
-                return;
+                return changes;
+            }
+            if ((changes & ConfigChanges.POWER) != 0) {
+                followPowerState();
             }
             sync();
+        }
+        return changes;
+    }
+
+    /** The guest wrote the host's power state: if that soft-reset the function, its interrupts are set up again. */
+    private void followPowerState() {
+        if (power != null && power.written()) {
+            Failures failures = Failures.collecting();
+            interrupts.releaseAll(failures);
+            interrupts.mapIntx(failures);
+            log(failures);
         }
     }
 
@@ -213,11 +251,12 @@ public final class PassthroughDevice {
     }
 
     /**
-     * A trapped write in BAR {@code bar}; the PBA is read-only, table writes are applied at once,
-     * and one that runs over the edge of the table or PBA is dropped.
+     * A trapped write in BAR {@code bar}; the PBA and the ROM are read-only, table writes are
+     * applied at once, and one that runs over the edge of the table or PBA is dropped.
      */
     public synchronized void mmioWrite(int bar, long offset, int width, long value) {
-        if (!validWidth(width) || msix != null && (msix.inPba(bar, offset) || msix.straddles(bar, offset, width))) {
+        if (!validWidth(width) || bar == BarMemory.ROM
+                || msix != null && (msix.inPba(bar, offset) || msix.straddles(bar, offset, width))) {
             return;
         }
         if (msix != null && msix.inTable(bar, offset)) {
@@ -235,31 +274,66 @@ public final class PassthroughDevice {
         function.memory().write(bar, offset, width, value);
     }
 
-    /** The parts of the BARs that are not mapped through and whose accesses must be trapped. */
+    /**
+     * The parts of the BARs (and of the ROM, index {@link BarMemory#ROM}, when the host backend
+     * answers it from a copy) that are not mapped through and whose accesses must be trapped.
+     */
     public List<TrappedRegion> trappedRegions() {
         return trapped;
     }
 
     /**
-     * The BAR whose trapped part holds guest address {@code address} while memory decode is
-     * on, or -1: where the guest side sends an access it trapped.
+     * The BAR whose trapped part holds guest address {@code address} while it is decoded, or
+     * -1: where the guest side sends an access it trapped.
      */
     public synchronized int trappedBar(long address) {
-        if (!config.memoryDecode()) {
-            return -1;
-        }
         for (TrappedRegion region : trapped) {
-            long base = config.barAddress(region.bar());
-            if (base != 0 && address - base >= region.offset() && address - base < region.offset() + region.length()) {
+            long base = guestBarAddress(region.bar());
+            if (decoded(region.bar()) && base != 0 && address - base >= region.offset()
+                    && address - base < region.offset() + region.length()) {
                 return region.bar();
             }
         }
         return -1;
     }
 
-    /** The guest address of BAR {@code index} as the guest programmed it. */
+    /** The guest ranges of the trapped parts that the guest decodes now: what a guest side claims. */
+    public synchronized List<GuestRange> decodedTrappedRanges() {
+        List<GuestRange> ranges = new ArrayList<>(trapped.size());
+        for (TrappedRegion region : trapped) {
+            long base = guestBarAddress(region.bar());
+            if (decoded(region.bar()) && base != 0) {
+                ranges.add(new GuestRange(base + region.offset(), base + region.offset() + region.length() - 1));
+            }
+        }
+        return ranges;
+    }
+
+    /**
+     * The BAR (or {@link BarMemory#ROM}) whose decoded guest range holds {@code address} in
+     * memory space ({@code memory}) or I/O space, or -1.
+     */
+    public synchronized int barAt(long address, boolean memory) {
+        for (HostBar bar : function.bars().bars()) {
+            if (bar.kind().isMemory() == memory && (memory ? config.memoryDecode() : config.ioDecode())) {
+                long base = config.barAddress(bar.index());
+                if (base != 0 && address >= base && address - base < bar.size()) {
+                    return bar.index();
+                }
+            }
+        }
+        long rom = config.romAddress();
+        boolean inRom = memory && decoded(BarMemory.ROM) && rom != 0 && address >= rom && address - rom < function.bars().romSize();
+        return inRom ? BarMemory.ROM : -1;
+    }
+
+    /** The guest address of BAR {@code index} (or of the ROM, {@link BarMemory#ROM}) as the guest programmed it. */
     public synchronized long guestBarAddress(int index) {
-        return config.barAddress(index);
+        return index == BarMemory.ROM ? config.romAddress() : config.barAddress(index);
+    }
+
+    private boolean decoded(int index) {
+        return config.memoryDecode() && (index != BarMemory.ROM || config.romEnabled());
     }
 
     /** Sets the header's multi-function bit, which the bus decides for function 0 of a slot. */
@@ -267,7 +341,7 @@ public final class PassthroughDevice {
         config.setMultiFunction(multiFunction);
     }
 
-    private List<TrappedRegion> computeTrapped() {
+    private List<TrappedRegion> computeTrapped(boolean romCopied) {
         List<TrappedRegion> regions = new ArrayList<>();
         for (HostBar bar : function.bars().bars()) {
             BarSplit split = bars.split(bar.index());
@@ -275,12 +349,20 @@ public final class PassthroughDevice {
                 split.trapped().forEach(s -> regions.add(new TrappedRegion(bar.index(), s.offset(), s.length())));
             }
         }
+        if (romCopied) {
+            regions.add(new TrappedRegion(BarMemory.ROM, 0, function.bars().romSize()));
+        }
         return List.copyOf(regions);
     }
 
     /** The runs mapped now for BAR {@code index} (or {@link BarMappings#ROM}), in mapping order. */
     public synchronized List<MmioRange> mappedRuns(int index) {
         return bars.runs(index);
+    }
+
+    /** The first guest port I/O BAR {@code index} is mapped at now, -1 when it is not mapped. */
+    public synchronized long mappedPorts(int index) {
+        return bars.mappedAt(index);
     }
 
     public synchronized DeviceState state() {

@@ -24,5 +24,14 @@ public interface BarMemory {
 
     long read(int bar, long offset, int width);
 
+    /**
+     * Copies the expansion ROM's image now, where the source can, and answers reads of
+     * {@link #ROM} from the copy from then on, so that the ROM need not be mapped into a guest
+     * (nor its decoder turned on while the device works); whether it did. Most sources cannot.
+     */
+    default boolean copyRom() {
+        return false;
+    }
+
     void write(int bar, long offset, int width, long value);
 }

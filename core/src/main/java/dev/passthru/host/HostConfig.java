@@ -1,5 +1,7 @@
 package dev.passthru.host;
 
+import java.util.Optional;
+
 /**
  * The config space of a real (host) function, as the device model reaches it: sysfs, VFIO, or
  * a recording. Offsets are bytes from 0; widths are 1, 2 or 4; values are little-endian, as on
@@ -30,6 +32,15 @@ public interface HostConfig {
      * container) once it is detached; the next access takes it again. Most sources hold nothing.
      */
     default void release() {
+    }
+
+    /**
+     * Resets the real function, where the source can, its config space left as the host had
+     * it (the kernel saves and restores it around the reset); the method used, or empty when
+     * this source cannot (a recording; a function the device model may not change).
+     */
+    default Optional<String> resetFunction() {
+        return Optional.empty();
     }
 
     /** The function's own interrupts, where the source can deliver them (VFIO); none otherwise. */

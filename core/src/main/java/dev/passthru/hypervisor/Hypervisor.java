@@ -37,9 +37,21 @@ public interface Hypervisor {
     /**
      * A pirq for MSI vector {@code entry} of the machine function, or for MSI-X table entry
      * {@code entry} when {@code msix}: the two are set up differently (an MSI-X entry is found
-     * through the function's table).
+     * through the function's table). {@code address} and {@code data} are the message the guest
+     * programmed for it: where a guest names the pirq it wants in its message (Xen's HVM guests
+     * do, see {@link #leavesMaskingToHypervisor}), the pirq is that one.
      */
-    int mapMsi(int domain, PciAddress machine, boolean msix, int entry);
+    int mapMsi(int domain, PciAddress machine, boolean msix, int entry, long address, int data);
+
+    /**
+     * Whether a guest that programmed this message leaves the vector's masking to the
+     * hypervisor and never clears its mask bit: then the vector is delivered masked or not.
+     * Linux HVM guests on Xen that route MSIs through event channels (vector 0, the pirq in the
+     * destination field) do so, as they set {@code pci_msi_ignore_mask}.
+     */
+    default boolean leavesMaskingToHypervisor(long address, int data) {
+        return false;
+    }
 
     /**
      * Gives back the machine function's hold on a pirq from {@link #mapGsi} or {@link #mapMsi};

@@ -79,9 +79,14 @@ public final class TracingHypervisor implements Hypervisor {
     }
 
     @Override
-    public int mapMsi(int domain, PciAddress machine, boolean msix, int entry) {
+    public int mapMsi(int domain, PciAddress machine, boolean msix, int entry, long address, int data) {
         return run("map_pirq_msi", () -> "domain " + domain + ", " + machine + (msix ? ", MSI-X entry " : ", MSI vector ") + entry,
-                () -> target.mapMsi(domain, machine, msix, entry));
+                () -> target.mapMsi(domain, machine, msix, entry, address, data));
+    }
+
+    @Override
+    public boolean leavesMaskingToHypervisor(long address, int data) {
+        return target.leavesMaskingToHypervisor(address, data);
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -38,6 +39,8 @@ public final class ForeignIoreqCalls implements IoreqCalls {
     private final XenFunction unmapRange;
     private final XenFunction mapResource;
     private final XenFunction unmapResource;
+    private final XenFunction mapForeign;
+    private final XenFunction unmapForeign;
     private final XenFunction bind;
     private final XenFunction unbind;
     /** The serving thread's calls, made once per ioreq: bound exactly, with their memory allocated once. */
@@ -75,6 +78,9 @@ public final class ForeignIoreqCalls implements IoreqCalls {
         mapResource = new XenFunction(memLib, "xenforeignmemory_map_resource", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_SHORT,
                 JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT));
         unmapResource = new XenFunction(memLib, "xenforeignmemory_unmap_resource", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        mapForeign = new XenFunction(memLib, "xenforeignmemory_map", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT,
+                JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS));
+        unmapForeign = new XenFunction(memLib, "xenforeignmemory_unmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
         bind = new XenFunction(evLib, "xenevtchn_bind_interdomain", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
         unbind = new XenFunction(evLib, "xenevtchn_unbind", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         pending = NativeCalls.bind(evLib, "xenevtchn_pending", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -142,6 +148,35 @@ public final class ForeignIoreqCalls implements IoreqCalls {
     @Override
     public void destroyServer(int domain, int server) {
         destroy.call(() -> "domain " + domain + ", ioreq server " + server, dm, (short) domain, (short) server);
+    }
+
+    /** xenforeignmemory_map of consecutive frames; a frame Xen refuses (its err[] entry) fails the whole map. */
+    @Override
+    public MemorySegment mapGuestFrames(int domain, long gfn, int pages) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment frames = arena.allocate(JAVA_LONG, pages);
+            MemorySegment errors = arena.allocate(JAVA_INT, pages);
+            for (int i = 0; i < pages; i++) {
+                frames.setAtIndex(JAVA_LONG, i, gfn + i);
+            }
+            Supplier<String> described = () -> String.format("domain %d, gfn 0x%x, %d page(s)", domain, gfn, pages);
+            MemorySegment mapping = mapForeign.pointer(described, memory, domain, PROT_READ_WRITE, (long) pages, frames, errors)
+                    .reinterpret((long) pages * PAGE);
+            for (int i = 0; i < pages; i++) {
+                int error = errors.getAtIndex(JAVA_INT, i);
+                if (error != 0) {
+                    unmapGuestFrames(mapping, pages);
+                    throw new XenCallFailed("xenforeignmemory_map", described.get(), -error);
+                }
+            }
+            return mapping;
+        }
+    }
+
+    @Override
+    public void unmapGuestFrames(MemorySegment mapping, int pages) {
+        unmapForeign.call(() -> "0x" + Long.toHexString(mapping.address()) + ", " + pages + " page(s)", memory, mapping,
+                (long) pages);
     }
 
     @Override

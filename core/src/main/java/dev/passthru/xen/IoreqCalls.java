@@ -27,6 +27,11 @@ public interface IoreqCalls extends AutoCloseable {
 
     void setServerState(int domain, int server, boolean enabled);
 
+    /** Maps {@code pages} of the domain's memory from guest frame {@code gfn} into this process, read-write. */
+    MemorySegment mapGuestFrames(int domain, long gfn, int pages);
+
+    void unmapGuestFrames(MemorySegment mapping, int pages);
+
     void destroyServer(int domain, int server);
 
     /** Binds a local port to the domain's {@code remotePort}; the local port. */

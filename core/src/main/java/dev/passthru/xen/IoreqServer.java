@@ -1,9 +1,9 @@
 package dev.passthru.xen;
 
+import dev.passthru.config.ConfigChanges;
+import dev.passthru.device.GuestRange;
 import dev.passthru.device.PassthroughDevice;
-import dev.passthru.device.TrappedRegion;
 import dev.passthru.log.RateLimitedLog;
-import dev.passthru.qemu.DeviceProxyTarget;
 
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
@@ -16,12 +16,16 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 /**
  * passthru as a Xen device model for one domain: an ioreq server that claims the config space
- * of each function it serves and the guest pages of their BARs that must be trapped (the MSI-X
- * table and PBA), and answers what the guest's vCPUs send it. The BARs themselves are mapped
- * by the hypervisor port: the guest reaches them without passing through here. The Xen twin of
- * the QEMU proxy transport: both hand accesses to {@link DeviceProxyTarget}.
+ * of each function it serves and the parts of their BARs that must be trapped (the pages of the
+ * MSI-X table and PBA, BARs smaller than a page, a ROM served from a copy) while the guest
+ * decodes them, and answers what the guest's vCPUs send it. The rest of the BARs is mapped by the
+ * hypervisor port: the guest reaches it without passing through here. String accesses (rep movs
+ * to or from a trapped range, as Linux's memcpy_fromio makes) carry their data in guest memory,
+ * which is mapped for the access.
  *
  * <p>One thread waits on the event channels and answers in order; a guest's access never
  * raises here: what cannot be answered reads all-ones and is logged, rate-limited.
@@ -31,18 +35,20 @@ public final class IoreqServer implements AutoCloseable {
     private static final RateLimitedLog LOG = RateLimitedLog.of(IoreqServer.class.getName());
     private static final int MAX_VCPUS = 4096 / Ioreq.SLOT;
     private static final int POLL_MILLIS = 100;
-
-    private record Range(long first, long last) {
-    }
+    private static final long PAGE = 4096;
+    /** A string access spans at most this many guest pages (Xen splits reps at page boundaries). */
+    private static final int MAX_STRING_PAGES = 2;
+    /** Config changes after which the trapped ranges may have moved. */
+    private static final int PLACEMENT = ConfigChanges.ALL_BARS | ConfigChanges.ROM | ConfigChanges.DECODE | ConfigChanges.RESET;
 
     private static final class Served {
         final PassthroughDevice device;
-        final DeviceProxyTarget target;
-        final Set<Range> claimed = new LinkedHashSet<>();
+        final Set<GuestRange> claimed = new LinkedHashSet<>();
+        final AtomicLong config = new AtomicLong();
+        final AtomicLong mmio = new AtomicLong();
 
         Served(PassthroughDevice device) {
             this.device = device;
-            this.target = new DeviceProxyTarget(device);
         }
     }
 
@@ -56,6 +62,7 @@ public final class IoreqServer implements AutoCloseable {
     private final AtomicLong mmioAccesses = new AtomicLong();
     private final Thread loop;
     private volatile boolean running = true;
+    private boolean closed;
 
     private IoreqServer(IoreqCalls calls, int domain, int server, MemorySegment page) {
         this.calls = calls;
@@ -125,7 +132,7 @@ public final class IoreqServer implements AutoCloseable {
             return;
         }
         synchronized (served) {
-            for (Range range : List.copyOf(served.claimed)) {
+            for (GuestRange range : List.copyOf(served.claimed)) {
                 calls.mapMmioRange(domain, server, range.first(), range.last(), false);
                 served.claimed.remove(range);
             }
@@ -137,19 +144,28 @@ public final class IoreqServer implements AutoCloseable {
         return configAccesses.get();
     }
 
+    /** How many config and MMIO ioreqs were answered for one function. */
+    public record Answered(long config, long mmio) {
+    }
+
+    /** The ioreqs answered for a function served now (none for one not served). */
+    public Answered answered(PassthroughDevice device) {
+        Served served = functions.get(XenSbdf.of(device.guestAddress()));
+        return served == null ? new Answered(0, 0) : new Answered(served.config.get(), served.mmio.get());
+    }
+
     public long mmioAccesses() {
         return mmioAccesses.get();
     }
 
-    /** Stops answering, releases every function, and takes the server down. */
+    /** Stops answering, releases every function, and takes the server down (nothing, once abandoned or closed). */
     @Override
-    public void close() {
-        running = false;
-        try {
-            loop.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
+        closed = true;
+        stop();
         RuntimeException failed = null;
         for (Served served : List.copyOf(functions.values())) {
             try {
@@ -169,6 +185,32 @@ public final class IoreqServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The domain is gone, and its ioreq server with it: stops answering and gives back only
+     * what is this process's own (the event channel ports bound here, the mapped ioreq page).
+     */
+    public synchronized void abandon() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stop();
+        functions.clear();
+        for (int port : vcpuByPort.keySet()) {
+            attempt(null, () -> calls.unbindPort(port));
+        }
+        attempt(null, () -> calls.unmapIoreqPage(domain, server));
+    }
+
+    private void stop() {
+        running = false;
+        try {
+            loop.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void serveLoop() {
         while (running) {
             int port;
@@ -179,7 +221,7 @@ public final class IoreqServer implements AutoCloseable {
                 }
                 calls.unmask(port);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "ioreq server of domain {0}: waiting for events failed: {1}", domain, e.getMessage());
+                LOG.log(Level.WARNING, "ioreq server of domain %s: waiting for events failed: %s", domain, e.getMessage());
                 continue;
             }
             Integer vcpu = vcpuByPort.get(port);
@@ -194,13 +236,13 @@ public final class IoreqServer implements AutoCloseable {
             try {
                 data = handle(request);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "ioreq of domain {0} ({1}) not answered: {2}", domain, request, e.toString());
+                LOG.log(Level.WARNING, "ioreq of domain %s (%s) not answered: %s", domain, request, e.toString());
             }
             Ioreq.answer(page, vcpu, request, data & request.mask());
             try {
                 calls.notify(port);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "ioreq server of domain {0}: notify failed: {1}", domain, e.getMessage());
+                LOG.log(Level.WARNING, "ioreq server of domain %s: notify failed: %s", domain, e.getMessage());
             }
         }
     }
@@ -220,39 +262,101 @@ public final class IoreqServer implements AutoCloseable {
         if (served == null) {
             return -1L;
         }
+        served.config.incrementAndGet();
         if (request.read()) {
-            return served.target.configRead(offset, request.size());
+            return served.device.configRead(offset, request.size());
         }
-        served.target.configWrite(offset, request.size(), (int) request.data());
-        follow(served);
+        if ((served.device.configWrite(offset, request.size(), (int) request.data()) & PLACEMENT) != 0) {
+            follow(served);
+        }
         return 0;
     }
 
     private long mmio(Ioreq request) {
         mmioAccesses.incrementAndGet();
-        if (request.dataIsPointer()) {
-            LOG.log(Level.WARNING, "domain {0}: string MMIO access at 0x{1} not emulated", domain, Long.toHexString(request.address()));
-            return -1L;
-        }
         Served served = owner(request.address());
         if (served == null) {
             return -1L;
         }
+        served.mmio.incrementAndGet();
+        if (request.dataIsPointer()) {
+            string(served.device, request);
+            return 0;
+        }
         if (request.read()) {
-            return served.target.barRead(request.address(), request.size(), true);
+            return access(served.device, request.address(), request.size(), 0, false);
         }
         long step = request.down() ? -request.size() : request.size();
         for (int i = 0; i < Math.max(1, request.count()); i++) {
-            served.target.barWrite(request.address() + i * step, request.size(), request.data(), true);
+            access(served.device, request.address() + i * step, request.size(), request.data(), true);
         }
         return 0;
+    }
+
+    /** One trapped access at guest address {@code address}: the BAR that holds it now answers. */
+    private static long access(PassthroughDevice device, long address, int size, long value, boolean write) {
+        int bar = device.trappedBar(address);
+        if (bar < 0) {
+            return -1L;
+        }
+        long offset = address - device.guestBarAddress(bar);
+        if (write) {
+            device.mmioWrite(bar, offset, size, value);
+            return 0;
+        }
+        return device.mmioRead(bar, offset, size);
+    }
+
+    /**
+     * A rep movs to or from a trapped range: {@code count} accesses of {@code size} bytes,
+     * stepping down or up, whose other side is guest memory at {@code data}.
+     */
+    private void string(PassthroughDevice device, Ioreq request) {
+        int count = Math.max(1, request.count());
+        int size = request.size();
+        long step = request.down() ? -size : size;
+        long low = request.down() ? request.data() - (long) (count - 1) * size : request.data();
+        long high = low + (long) count * size - 1;
+        long firstPage = low & -PAGE;
+        int pages = (int) (((high & -PAGE) - firstPage) / PAGE + 1);
+        if (size > 8 || pages > MAX_STRING_PAGES || pages < 1) {
+            LOG.log(Level.WARNING, "domain %s: string MMIO access (%s) not emulated", domain, request);
+            return;
+        }
+        MemorySegment buffer;
+        try {
+            buffer = calls.mapGuestFrames(domain, firstPage / PAGE, pages);
+        } catch (XenCallFailed e) {
+            LOG.log(Level.WARNING, "domain %s: string MMIO access (%s): %s", domain, request, e.getMessage());
+            return;
+        }
+        try {
+            for (int i = 0; i < count; i++) {
+                long at = request.data() + i * step - firstPage;
+                long address = request.address() + i * step;
+                if (request.read()) {
+                    long value = access(device, address, size, 0, false);
+                    for (int b = 0; b < size; b++) {
+                        buffer.set(JAVA_BYTE, at + b, (byte) (value >>> (8 * b)));
+                    }
+                } else {
+                    long value = 0;
+                    for (int b = 0; b < size; b++) {
+                        value |= (buffer.get(JAVA_BYTE, at + b) & 0xffL) << (8 * b);
+                    }
+                    access(device, address, size, value, true);
+                }
+            }
+        } finally {
+            calls.unmapGuestFrames(buffer, pages);
+        }
     }
 
     private Served owner(long address) {
         for (Served served : functions.values()) {
             synchronized (served) {
-                for (Range range : served.claimed) {
-                    if (address >= range.first() && address <= range.last()) {
+                for (GuestRange range : served.claimed) {
+                    if (range.contains(address)) {
                         return served;
                     }
                 }
@@ -261,23 +365,17 @@ public final class IoreqServer implements AutoCloseable {
         return null;
     }
 
-    /** Claims the guest pages the function traps where its BARs are now, and lets go of the old ones. */
+    /** Claims the trapped ranges the function decodes now, and lets go of the ones it no longer does. */
     private void follow(Served served) {
-        Set<Range> wanted = new LinkedHashSet<>();
-        for (TrappedRegion region : served.device.trappedRegions()) {
-            long base = served.device.guestBarAddress(region.bar());
-            if (base != 0) {
-                wanted.add(new Range(base + region.offset(), base + region.offset() + region.length() - 1));
-            }
-        }
+        Set<GuestRange> wanted = new LinkedHashSet<>(served.device.decodedTrappedRanges());
         synchronized (served) {
-            for (Range range : new ArrayList<>(served.claimed)) {
+            for (GuestRange range : new ArrayList<>(served.claimed)) {
                 if (!wanted.contains(range)) {
                     claim(range, false);
                     served.claimed.remove(range);
                 }
             }
-            for (Range range : wanted) {
+            for (GuestRange range : wanted) {
                 if (!served.claimed.contains(range) && claim(range, true)) {
                     served.claimed.add(range);
                 }
@@ -285,12 +383,12 @@ public final class IoreqServer implements AutoCloseable {
         }
     }
 
-    private boolean claim(Range range, boolean map) {
+    private boolean claim(GuestRange range, boolean map) {
         try {
             calls.mapMmioRange(domain, server, range.first(), range.last(), map);
             return true;
         } catch (XenCallFailed e) {
-            LOG.log(Level.WARNING, "domain {0}: {1}", domain, e.getMessage());
+            LOG.log(Level.WARNING, "domain %s: %s", domain, e.getMessage());
             return false;
         }
     }

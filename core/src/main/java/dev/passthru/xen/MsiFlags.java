@@ -11,7 +11,11 @@ final class MsiFlags {
     private static final int LOGICAL_DESTINATION = 1 << 9;
     private static final int DELIVERY_SHIFT = 12;
     private static final int LEVEL_TRIGGERED = 1 << 15;
-    /** Deliver from the start: the device model binds a vector only when the guest left it unmasked. */
+    /**
+     * Deliver from the start. Not for a vector whose guest asked for a pirq: Xen unmasks that one
+     * when the guest binds its event channel to the pirq, and delivers it as the message's
+     * vector (0) until then.
+     */
     private static final int UNMASKED = 1 << 16;
 
     private MsiFlags() {
@@ -29,15 +33,28 @@ final class MsiFlags {
         if ((data & 0x8000) != 0) {
             flags |= LEVEL_TRIGGERED;
         }
-        return flags | UNMASKED;
+        return requestedPirq(address, data) > 0 ? flags : flags | UNMASKED;
     }
 
     static int vector(int data) {
         return data & 0xff;
     }
 
-    /** Whether {@code address} is in the x86 interrupt window where MSI writes go. */
+    /**
+     * The pirq a guest asks for in its message, 0 when it asks for none. A Linux HVM guest that
+     * routes MSIs through event channels writes vector 0 (no x86 interrupt uses it) and the pirq
+     * it took from Xen in the destination ID: bits 0-7 in address bits 12-19, the rest in the
+     * upper address bits 8-31 (Linux's xen_msi_compose_msg; QEMU's xen_pt reads it the same way).
+     */
+    static int requestedPirq(long address, int data) {
+        if (vector(data) != 0) {
+            return 0;
+        }
+        return (int) ((address >>> 12) & 0xff) | (int) ((address >>> 32) & 0xffff_ff00L);
+    }
+
+    /** Whether {@code address}'s low half is in the x86 interrupt window where MSI writes go. */
     static boolean x86Address(long address) {
-        return (address & ~0xf_ffffL) == 0xfee0_0000L;
+        return (address & 0xfff0_0000L) == 0xfee0_0000L;
     }
 }

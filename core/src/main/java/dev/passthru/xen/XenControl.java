@@ -8,6 +8,24 @@ package dev.passthru.xen;
  */
 public interface XenControl extends AutoCloseable {
 
+    /** Where a domain is in its life, as xc_domain_getinfolist tells. */
+    enum DomainState {
+        /** Alive: running, blocked or paused. */
+        ALIVE,
+        /** Its guest shut down, but the domain is not being destroyed: Xen still holds all it had. */
+        SHUT_DOWN,
+        /** Being destroyed, or gone: Xen takes back its mappings, interrupts, ioreq servers and devices by itself. */
+        GONE
+    }
+
+    DomainState domainState(int domain);
+
+    /**
+     * xc_test_assign_device with no domain: whether the function is now given to a guest (or
+     * hidden by Xen), rather than held by dom0 or in Xen's quarantine.
+     */
+    boolean heldForGuest(int sbdf);
+
     /** xc_assign_device; {@code relaxedRdm} is xl's rdm_policy=relaxed. */
     void assignDevice(int domain, int sbdf, boolean relaxedRdm);
 
@@ -27,8 +45,15 @@ public interface XenControl extends AutoCloseable {
     /** xc_physdev_map_pirq for a GSI: the pirq Xen gave. */
     int mapPirqGsi(int domain, int gsi);
 
-    /** xc_physdev_map_pirq_msi; {@code tableBase} is the machine address of the MSI-X table, 0 for MSI. */
-    int mapPirqMsi(int domain, int bus, int devfn, int entry, long tableBase);
+    /** {@link #mapPirqMsi}'s {@code pirq} for "Xen picks one". */
+    int ANY_PIRQ = -1;
+
+    /**
+     * xc_physdev_map_pirq_msi: the pirq Xen gave, {@code pirq} itself unless it is
+     * {@link #ANY_PIRQ}; {@code tableBase} is the machine address of the BAR holding the MSI-X
+     * table, 0 for MSI.
+     */
+    int mapPirqMsi(int domain, int pirq, int bus, int devfn, int entry, long tableBase);
 
     void unmapPirq(int domain, int pirq);
 

@@ -1,5 +1,6 @@
 package dev.passthru.xen;
 
+import dev.passthru.config.CapabilityWalker;
 import dev.passthru.config.ConfigOptions;
 import dev.passthru.device.AttachRequest;
 import dev.passthru.device.DetachReport;
@@ -10,41 +11,79 @@ import dev.passthru.host.Assignability;
 import dev.passthru.host.HostBar;
 import dev.passthru.host.HostConfig;
 import dev.passthru.host.HostFunction;
+import dev.passthru.host.sysfs.SysfsReset;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.AssignmentSpec;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.passthru.pci.CapabilityIds.PCI_CAP_ID_MSIX;
+
 /**
- * passthru as the device model of a Xen domain's pass-through functions: each one assigned,
- * mapped and routed through {@link XenHypervisor}, and shown to the guest through the domain's
- * {@link IoreqServer}. The guest's firmware places the BARs (hvmloader sizes and programs them
- * through the config space served here), so functions are attached unplaced.
+ * passthru as the device model of a Xen domain's pass-through functions: each one reset,
+ * assigned, mapped and routed through {@link XenHypervisor}, its interrupt enables turned on and
+ * off as Xen leaves to dom0 ({@link XenHostInterrupts}), and shown to the guest through the
+ * domain's {@link IoreqServer}. The guest's firmware places the BARs (hvmloader sizes and
+ * programs them through the config space served here), so functions are attached unplaced.
+ * When the domain is gone, detach lets go of what is passthru's own and checks that Xen, which
+ * took the rest back itself, holds nothing of the function.
  */
 public final class XenDeviceModel implements AutoCloseable {
 
-    private static final int MSIX_CAPABILITY = 0x11;
+    /** How long a detach waits for Xen to give a dying domain's function back. */
+    private static final long RELEASE_WAIT_MILLIS = 10_000;
 
+    /** An attached function and how it was reset before the guest got it (null: it cannot be). */
+    public record Attached(PassthroughDevice device, String resetMethod) {
+    }
+
+    /**
+     * How a detach went.
+     *
+     * @param domainGone  the domain was gone: Xen had taken back what it held for the function
+     * @param failures    steps that failed
+     * @param heldForGuest whether Xen still gives the function to a guest afterwards
+     * @param reset       how it was reset after it was taken back ("reset: flr"), or why not
+     */
+    public record Detached(boolean domainGone, List<String> failures, boolean heldForGuest, String reset) {
+
+        public boolean clean() {
+            return failures.isEmpty() && !heldForGuest;
+        }
+    }
+
+    private final XenControl xen;
     private final XenHypervisor hypervisor;
     private final IoreqServer server;
     private final int domain;
     private final Map<PciAddress, PassthroughDevice> devices = new LinkedHashMap<>();
+    private boolean abandoned;
 
-    public XenDeviceModel(XenHypervisor hypervisor, IoreqServer server, int domain) {
+    public XenDeviceModel(XenControl xen, XenHypervisor hypervisor, IoreqServer server, int domain) {
+        this.xen = xen;
         this.hypervisor = hypervisor;
         this.server = server;
         this.domain = domain;
     }
 
-    /** Attaches the function at guest address {@code guest} and routes its config space here. */
-    public synchronized PassthroughDevice attach(HostFunction function, AssignmentSpec spec, PciAddress guest,
-                                                 Assignability.Verdict verdict) {
-        hypervisor.describe(function.address(), new XenHypervisor.Facts(spec.options().effectiveRdmPolicy(), msixTable(function)));
-        PassthroughDevice device = PassthroughDevice.attach(hypervisor,
-                new AttachRequest(domain, guest, function, ConfigOptions.from(spec.options()), Placement.NONE), verdict);
+    /**
+     * Resets the function (unless {@code reset} is false: the caller accepted one that cannot be),
+     * attaches it at guest address {@code guest} and routes its config space here.
+     *
+     * @throws IOException when the reset failed; nothing was attached
+     */
+    public synchronized Attached attach(HostFunction function, AssignmentSpec spec, PciAddress guest,
+                                        Assignability.Verdict verdict, boolean reset) throws IOException {
+        String method = reset ? SysfsReset.reset(Path.of(function.source())) : null;
+        hypervisor.describe(function.address(), new XenHypervisor.Facts(spec.options().effectiveRdmPolicy(), msixTableBar(function)));
+        AttachRequest request = new AttachRequest(domain, guest, function, ConfigOptions.from(spec.options()), Placement.NONE,
+                XenHostInterrupts.of(function.config()));
+        PassthroughDevice device = PassthroughDevice.attach(hypervisor, request, verdict);
         try {
             server.serve(device);
         } catch (RuntimeException e) {
@@ -52,21 +91,78 @@ public final class XenDeviceModel implements AutoCloseable {
             throw e;
         }
         devices.put(function.address(), device);
-        return device;
+        return new Attached(device, method);
     }
 
-    /** Stops serving the function and takes down everything Xen holds for it. */
-    public synchronized DetachReport detach(PciAddress machine) {
+    /**
+     * Stops serving the function and takes down everything Xen holds for it, or, when the
+     * domain is gone, only what is passthru's own; then waits for Xen to let the function go and
+     * resets it (where {@code reset} and the kernel can).
+     */
+    public synchronized Detached detach(PciAddress machine, boolean reset) {
         PassthroughDevice device = devices.remove(machine);
         List<String> failures = new ArrayList<>();
-        try {
-            server.release(device);
-        } catch (RuntimeException e) {
-            failures.add(e.getMessage());
+        boolean gone = domainGone();
+        if (gone) {
+            abandon();
+            device.abandon();
+        } else {
+            try {
+                server.release(device);
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage());
+            }
+            DetachReport report = device.detach();
+            failures.addAll(report.failures());
         }
-        DetachReport report = device.detach();
-        failures.addAll(report.failures());
-        return new DetachReport(report.state(), failures);
+        boolean held = heldForGuest(machine, gone);
+        Path dir = Path.of(device.function().source());
+        String done;
+        if (!reset) {
+            done = "not reset";
+        } else if (held) {
+            done = "not reset: Xen still gives it to a guest";
+        } else if (SysfsReset.unresettable(dir).isPresent()) {
+            done = "not reset: it cannot be";
+        } else {
+            try {
+                done = "reset: " + SysfsReset.reset(dir);
+            } catch (IOException e) {
+                done = "reset failed";
+                failures.add("reset after detach: " + e.getMessage());
+            }
+        }
+        return new Detached(gone, failures, held, done);
+    }
+
+    /** Whether the domain is gone (being destroyed or destroyed): Xen takes back what it held by itself. */
+    public boolean domainGone() {
+        return abandoned || xen.domainState(domain) == XenControl.DomainState.GONE;
+    }
+
+    /** Whether Xen still gives the function to a guest; for a dying domain ({@code wait}), after a while to let it go. */
+    private boolean heldForGuest(PciAddress machine, boolean wait) {
+        long until = System.nanoTime() + RELEASE_WAIT_MILLIS * 1_000_000;
+        while (xen.heldForGuest(XenSbdf.of(machine))) {
+            if (!wait || System.nanoTime() > until) {
+                return true;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void abandon() {
+        if (!abandoned) {
+            abandoned = true;
+            server.abandon();
+            hypervisor.forget(domain);
+        }
     }
 
     public synchronized List<PassthroughDevice> devices() {
@@ -81,29 +177,27 @@ public final class XenDeviceModel implements AutoCloseable {
         return hypervisor;
     }
 
+    public int domain() {
+        return domain;
+    }
+
+    /** Detaches what is still attached (without resets) and takes the server down, or lets go of it if the domain is gone. */
     @Override
     public synchronized void close() {
         for (PciAddress machine : List.copyOf(devices.keySet())) {
-            detach(machine);
+            detach(machine, false);
         }
-        server.close();
+        if (!abandoned) {
+            server.close();
+        }
     }
 
-    /** The machine address of the function's MSI-X table, 0 when it has none: Xen's map_pirq_msi needs it. */
-    static long msixTable(HostFunction function) {
+    /** The machine address of the BAR holding the function's MSI-X table, 0 when it has none: Xen's map_pirq_msi needs it. */
+    static long msixTableBar(HostFunction function) {
         HostConfig config = function.config();
-        if ((config.read(0x06, 2) & 0x10) == 0) {
-            return 0;
-        }
-        int at = config.read(0x34, 1) & 0xfc;
-        for (int hops = 0; at >= 0x40 && hops < 48; hops++) {
-            if (config.read(at, 1) == MSIX_CAPABILITY) {
-                MsixLayout layout = MsixLayout.read(config, at);
-                return function.bars().bars().stream().filter(b -> b.index() == layout.tableBar()).findFirst()
-                        .map(HostBar::address).map(a -> a + layout.tableOffset()).orElse(0L);
-            }
-            at = config.read(at + 1, 1) & 0xfc;
-        }
-        return 0;
+        return CapabilityWalker.walk(config).find(PCI_CAP_ID_MSIX)
+                .map(msix -> MsixLayout.read(config, msix.offset()).tableBar())
+                .flatMap(bar -> function.bars().bar(bar))
+                .map(HostBar::address).orElse(0L);
     }
 }

@@ -31,8 +31,14 @@ import java.util.function.Supplier;
  */
 public final class XenHypervisor implements Hypervisor {
 
-    /** What Xen needs to know of a machine function beyond its address. */
-    public record Facts(RdmPolicy rdmPolicy, long msixTableAddress) {
+    /**
+     * What Xen needs to know of a machine function beyond its address.
+     *
+     * @param msixTableBar the machine address of the BAR that holds the MSI-X table (Xen finds
+     *                     the table there; non-zero is also what makes a pirq an MSI-X one), 0
+     *                     when the function has no MSI-X
+     */
+    public record Facts(RdmPolicy rdmPolicy, long msixTableBar) {
     }
 
     private record Pirq(int number, int gsi, PciAddress function, Set<PciAddress> holders) {
@@ -55,7 +61,8 @@ public final class XenHypervisor implements Hypervisor {
     private final Map<Integer, List<MmioRange>> mappings = new HashMap<>();
     private final Map<Integer, Set<List<Integer>>> portMappings = new HashMap<>();
     private final Map<Integer, Map<Integer, Pirq>> pirqs = new HashMap<>();
-    private final Map<Integer, Map<Integer, IntxBinding>> intx = new HashMap<>();
+    /** Per domain, per pirq: the guest pins it is bound to (functions on one GSI share its pirq, each on its own pin). */
+    private final Map<Integer, Map<Integer, Set<IntxBinding>>> intx = new HashMap<>();
     private final Map<Integer, Map<Integer, MsiBinding>> msi = new HashMap<>();
     private final AtomicLong mappingCalls = new AtomicLong();
 
@@ -70,6 +77,19 @@ public final class XenHypervisor implements Hypervisor {
     /** Records what Xen needs of {@code machine}: the RDM policy of its spec and its MSI-X table. */
     public synchronized void describe(PciAddress machine, Facts about) {
         facts.put(machine, about);
+    }
+
+    /**
+     * Forgets what was made for {@code domain}, which is gone: Xen took its mappings,
+     * permissions, pirqs, bindings and devices back when it destroyed it.
+     */
+    public synchronized void forget(int domain) {
+        assigned.values().removeIf(owner -> owner == domain);
+        mappings.remove(domain);
+        portMappings.remove(domain);
+        pirqs.remove(domain);
+        intx.remove(domain);
+        msi.remove(domain);
     }
 
     /** xc_domain_memory_mapping calls made so far. */
@@ -221,17 +241,28 @@ public final class XenHypervisor implements Hypervisor {
     }
 
     @Override
-    public synchronized int mapMsi(int domain, PciAddress machine, boolean msix, int entry) {
+    public synchronized int mapMsi(int domain, PciAddress machine, boolean msix, int entry, long address, int data) {
         String op = "map_pirq_msi";
         Supplier<String> args = () -> "domain " + domain + ", " + machine + (msix ? ", MSI-X entry " : ", MSI vector ") + entry;
         owned(op, args, domain, machine);
-        long table = msix ? facts.getOrDefault(machine, UNDESCRIBED).msixTableAddress() : 0;
+        long table = msix ? facts.getOrDefault(machine, UNDESCRIBED).msixTableBar() : 0;
         if (msix && table == 0) {
             throw new HypervisorException(op, args.get(), "the function's MSI-X table address is not known");
         }
-        int pirq = call(op, args, () -> xen.mapPirqMsi(domain, machine.bus(), machine.devfn(), msix ? entry : 0, table));
+        int wanted = MsiFlags.requestedPirq(address, data);
+        if (wanted > 0 && pirqs.getOrDefault(domain, Map.of()).containsKey(wanted)) {
+            throw new HypervisorException(op, args.get(), "the guest asked for pirq " + wanted + ", which is already mapped");
+        }
+        int pirq = call(op, args, () -> xen.mapPirqMsi(domain, wanted > 0 ? wanted : XenControl.ANY_PIRQ, machine.bus(),
+                machine.devfn(), msix ? entry : 0, table));
         pirqs.computeIfAbsent(domain, d -> new LinkedHashMap<>()).put(pirq, new Pirq(pirq, -1, machine, new HashSet<>(Set.of(machine))));
         return pirq;
+    }
+
+    /** A guest that asks for a pirq in its message routes it through an event channel and never unmasks it. */
+    @Override
+    public boolean leavesMaskingToHypervisor(long address, int data) {
+        return MsiFlags.requestedPirq(address, data) > 0;
     }
 
     @Override
@@ -262,23 +293,32 @@ public final class XenHypervisor implements Hypervisor {
         String op = "bind_pt_irq";
         Supplier<String> args = () -> "domain " + domain + ", pirq " + pirq + ", " + guest + " INT" + (char) ('A' + pin - 1);
         mapped(op, args, domain, pirq);
-        if (bound(intx, domain, pirq) || bound(msi, domain, pirq)) {
-            throw new HypervisorException(op, args.get(), "the pirq is already bound");
+        if (bound(msi, domain, pirq)) {
+            throw new HypervisorException(op, args.get(), "the pirq is already bound as MSI");
+        }
+        IntxBinding binding = new IntxBinding(guest, pin);
+        for (Map.Entry<Integer, Set<IntxBinding>> other : intx.getOrDefault(domain, Map.of()).entrySet()) {
+            if (other.getValue().contains(binding)) {
+                throw new HypervisorException(op, args.get(), "the guest pin is already bound to pirq " + other.getKey());
+            }
         }
         perform(op, args, () -> xen.bindPciIrq(domain, pirq, guest.bus(), guest.device(), pin - 1));
-        intx.computeIfAbsent(domain, d -> new HashMap<>()).put(pirq, new IntxBinding(guest, pin));
+        intx.computeIfAbsent(domain, d -> new HashMap<>()).computeIfAbsent(pirq, p -> new HashSet<>()).add(binding);
     }
 
     @Override
     public synchronized void unbindIntx(int domain, int pirq, PciAddress guest, int pin) {
         String op = "unbind_pt_irq";
         Supplier<String> args = () -> "domain " + domain + ", pirq " + pirq + ", " + guest + " INT" + (char) ('A' + pin - 1);
-        IntxBinding binding = intx.getOrDefault(domain, Map.of()).get(pirq);
-        if (binding == null || !binding.equals(new IntxBinding(guest, pin))) {
+        Set<IntxBinding> bindings = intx.getOrDefault(domain, Map.of()).get(pirq);
+        if (bindings == null || !bindings.contains(new IntxBinding(guest, pin))) {
             throw new HypervisorException(op, args.get(), "no such binding");
         }
         perform(op, args, () -> xen.unbindPciIrq(domain, pirq, guest.bus(), guest.device(), pin - 1));
-        intx.get(domain).remove(pirq);
+        bindings.remove(new IntxBinding(guest, pin));
+        if (bindings.isEmpty()) {
+            intx.get(domain).remove(pirq);
+        }
     }
 
     @Override
@@ -321,11 +361,13 @@ public final class XenHypervisor implements Hypervisor {
     public synchronized void inject(int domain, int pirq) {
         String op = "inject";
         Supplier<String> args = () -> "domain " + domain + ", pirq " + pirq;
-        IntxBinding pin = intx.getOrDefault(domain, Map.of()).get(pirq);
+        Set<IntxBinding> pins = intx.getOrDefault(domain, Map.of()).get(pirq);
         MsiBinding message = msi.getOrDefault(domain, Map.of()).get(pirq);
-        if (pin != null) {
-            perform(op, args, () -> xen.setPciIntxLevel(domain, pin.guest().bus(), pin.guest().device(), pin.pin() - 1, true));
-            perform(op, args, () -> xen.setPciIntxLevel(domain, pin.guest().bus(), pin.guest().device(), pin.pin() - 1, false));
+        if (pins != null) {
+            for (IntxBinding pin : pins) {
+                perform(op, args, () -> xen.setPciIntxLevel(domain, pin.guest().bus(), pin.guest().device(), pin.pin() - 1, true));
+                perform(op, args, () -> xen.setPciIntxLevel(domain, pin.guest().bus(), pin.guest().device(), pin.pin() - 1, false));
+            }
         } else if (message != null) {
             perform(op, args, () -> xen.injectMsi(domain, message.address(), message.data()));
         } else {

@@ -76,7 +76,7 @@ public abstract class HypervisorContract {
         assertThatThrownBy(() -> hypervisor().assignDevice(2, nic())).isInstanceOf(HypervisorException.class)
                 .hasMessageEndingWith("already assigned to domain 1");
         assertThatThrownBy(() -> hypervisor().mapGsi(2, nic(), gsi())).hasMessageEndingWith("the function is not assigned to domain 2");
-        assertThatThrownBy(() -> hypervisor().mapMsi(1, GPU, false, 0)).hasMessageEndingWith("the function is not assigned to domain 1");
+        assertThatThrownBy(() -> hypervisor().mapMsi(1, GPU, false, 0, 0xfee00000L, 0x40)).hasMessageEndingWith("the function is not assigned to domain 1");
     }
 
     @Test
@@ -88,6 +88,12 @@ public abstract class HypervisorContract {
         int a = hv.mapGsi(1, nic(), gsi());
         int b = hv.mapGsi(1, GPU, gsi());
         assertThat(b).isEqualTo(a);
+        PciAddress second = PciAddress.parse("0000:00:06.0");
+        hv.bindIntx(1, a, GUEST, 1);
+        hv.bindIntx(1, a, second, 1);
+        assertThatThrownBy(() -> hv.bindIntx(1, a, second, 1)).hasMessageContaining("already bound");
+        hv.unbindIntx(1, a, GUEST, 1);
+        hv.unbindIntx(1, a, second, 1);
         hv.unmapPirq(1, nic(), a);
         assertThat(held()).isNotEqualTo(assigned);
         hv.unmapPirq(1, GPU, a);
@@ -100,7 +106,7 @@ public abstract class HypervisorContract {
     void a_bound_pirq_is_not_bound_twice_nor_unmapped() {
         Object before = held();
         Hypervisor hv = hypervisor();
-        int pirq = hv.mapMsi(1, nic(), false, 0);
+        int pirq = hv.mapMsi(1, nic(), false, 0, 0xfee00000L, 0x40);
         assertThatThrownBy(() -> hv.bindMsi(1, pirq, 0xdead_0000L, 0))
                 .hasMessageEndingWith("not an x86 MSI address (0xfee00000-0xfeefffff)");
         hv.bindMsi(1, pirq, 0xfee0_0000L, 0x4041);

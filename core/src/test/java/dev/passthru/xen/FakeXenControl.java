@@ -60,6 +60,22 @@ final class FakeXenControl implements XenControl {
         }
     }
 
+    /** Domains a test says are gone; the rest are alive. */
+    final Set<Integer> gone = new TreeSet<>();
+
+    @Override
+    public DomainState domainState(int domain) {
+        if (real != null) {
+            return real.domainState(domain);
+        }
+        return gone.contains(domain) ? DomainState.GONE : DomainState.ALIVE;
+    }
+
+    @Override
+    public boolean heldForGuest(int sbdf) {
+        return real != null ? real.heldForGuest(sbdf) : assigned.containsKey(sbdf);
+    }
+
     @Override
     public void assignDevice(int domain, int sbdf, boolean relaxedRdm) {
         call("xc_assign_device", domain + "," + XenSbdf.text(sbdf) + "," + (relaxedRdm ? "relaxed" : "strict"));
@@ -152,10 +168,11 @@ final class FakeXenControl implements XenControl {
     }
 
     @Override
-    public int mapPirqMsi(int domain, int bus, int devfn, int entry, long tableBase) {
-        call("xc_physdev_map_pirq_msi", String.format("%d,%02x:%02x.%d,entry %d,table 0x%x", domain, bus, devfn >> 3, devfn & 7,
-                entry, tableBase));
-        int pirq = real != null ? real.mapPirqMsi(domain, bus, devfn, entry, tableBase) : nextPirq++;
+    public int mapPirqMsi(int domain, int wanted, int bus, int devfn, int entry, long tableBase) {
+        call("xc_physdev_map_pirq_msi", String.format("%d,pirq %d,%02x:%02x.%d,entry %d,table 0x%x", domain, wanted, bus,
+                devfn >> 3, devfn & 7, entry, tableBase));
+        int pirq = real != null ? real.mapPirqMsi(domain, wanted, bus, devfn, entry, tableBase)
+                : wanted != ANY_PIRQ ? wanted : nextPirq++;
         pirqs.put(pirq, domain + " msi");
         return pirq;
     }

@@ -20,7 +20,7 @@ class XenHypervisorTest extends HypervisorContract {
 
     @BeforeEach
     void machine() {
-        hv.describe(nic(), new XenHypervisor.Facts(RdmPolicy.STRICT, nicBar() + 0x2000));
+        hv.describe(nic(), new XenHypervisor.Facts(RdmPolicy.STRICT, nicBar()));
         hv.assignDevice(1, nic());
     }
 
@@ -59,10 +59,27 @@ class XenHypervisorTest extends HypervisorContract {
     }
 
     @Test
+    void a_guest_that_names_its_pirq_in_the_message_gets_that_pirq_and_leaves_masking_to_xen() {
+        // Linux's xen_msi_compose_msg for pirq 0x137: vector 0, ExtINT, dest ID bits 0-7 in the
+        // low address, bits 8-31 in the upper address.
+        long address = 0x100L << 32 | 0xfee3_7000L;
+        int data = 0x0700;
+        assertThat(hv.leavesMaskingToHypervisor(address, data)).isTrue();
+        assertThat(hv.leavesMaskingToHypervisor(0xfee0_1000L, 0x4031)).isFalse();
+        int pirq = hv.mapMsi(1, nic(), true, 0, address, data);
+        assertThat(pirq).isEqualTo(0x137);
+        assertThat(xen.calls.getLast()).isEqualTo("xc_physdev_map_pirq_msi(1,pirq 311,03:00.0,entry 0,table 0xe0000000)");
+        hv.bindMsi(1, pirq, address, data);
+        assertThat(xen.calls.getLast()).startsWith("xc_domain_update_msi_irq(1,vector 0x0,pirq 311,");
+        assertThatThrownBy(() -> hv.mapMsi(1, nic(), true, 1, address, data))
+                .hasMessageEndingWith("the guest asked for pirq 311, which is already mapped");
+    }
+
+    @Test
     void assigns_with_the_specs_rdm_policy_and_msix_entries_through_the_table() {
         assertThat(xen.calls.getFirst()).isEqualTo("xc_assign_device(1,0000:03:00.0,strict)");
-        int pirq = hv.mapMsi(1, nic(), true, 3);
-        assertThat(xen.calls.getLast()).isEqualTo("xc_physdev_map_pirq_msi(1,03:00.0,entry 3,table 0xe0002000)");
+        int pirq = hv.mapMsi(1, nic(), true, 3, 0xfee00000L, 0x40);
+        assertThat(xen.calls.getLast()).isEqualTo("xc_physdev_map_pirq_msi(1,pirq -1,03:00.0,entry 3,table 0xe0000000)");
         hv.bindMsi(1, pirq, 0xfee0_1000L, 0x4031);
         assertThat(xen.calls.getLast()).isEqualTo("xc_domain_update_msi_irq(1,vector 0x31,pirq " + pirq + ",flags 0x10001)");
         hv.inject(1, pirq);

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * A function's config space through its sysfs {@code config} file. Reads need no privilege for
@@ -86,6 +87,21 @@ public final class SysfsHostConfig implements HostConfig {
             writable().write(buffer, offset);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "%s: write of %d bytes at 0x%x failed (%s); dropped", file, width, offset, e);
+        }
+    }
+
+    /** Through the kernel's sysfs reset of the function, when writes were enabled and it has one. */
+    @Override
+    public Optional<String> resetFunction() {
+        Path dir = file.getParent();
+        if (!writesEnabled || SysfsReset.unresettable(dir).isPresent()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SysfsReset.reset(dir));
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "%s: reset failed (%s)", dir, e.getMessage());
+            return Optional.empty();
         }
     }
 

@@ -29,7 +29,8 @@ import static dev.passthru.pci.PciRegs.*;
  * recorded trees, {@code driver.name} and {@code iommu_group.name} files), {@code irq} and
  * {@code numa_node} (the last two only for a full scan: a listing does not show them, and they
  * are a third of its files). Functions are read in parallel; one that cannot be read becomes a problem
- * line and the others still list. Nothing is written unless config writes are enabled.
+ * line and the others still list. Nothing is written, and no BAR touched, unless config writes
+ * are enabled: then the device model's trapped BAR accesses reach the device too.
  */
 public final class SysfsSource implements HostSource {
 
@@ -40,11 +41,15 @@ public final class SysfsSource implements HostSource {
     private static final int THREADS_PER_CORE = 2;
 
     private final Path root;
-    private final boolean configWrites;
+    private final boolean live;
 
-    public SysfsSource(Path root, boolean configWrites) {
+    /**
+     * @param live whether the device model may change the functions: write their config space
+     *             and reach their BARs (mapped resource files, port I/O, the ROM's copy)
+     */
+    public SysfsSource(Path root, boolean live) {
         this.root = root;
-        this.configWrites = configWrites;
+        this.live = live;
     }
 
     @Override
@@ -138,7 +143,7 @@ public final class SysfsSource implements HostSource {
             throw new InputError(configPath + ": cannot read its first 64 bytes");
         }
         ConfigHeader header = ConfigHeader.of(head);
-        SysfsHostConfig config = new SysfsHostConfig(Path.of(configPath), (int) size, configWrites);
+        SysfsHostConfig config = new SysfsHostConfig(Path.of(configPath), (int) size, live);
         String resourcePath = dir + "/resource";
         String resource = files.text(resourcePath);
         BarLayout bars = BarLayout.NONE;
@@ -156,7 +161,8 @@ public final class SysfsSource implements HostSource {
                 named(files, dir, "iommu_group"),
                 full ? number(files, dir + "/irq") : OptionalInt.empty(),
                 full ? number(files, dir + "/numa_node") : OptionalInt.empty());
-        return new HostFunction(address, Origin.SYSFS, dir, header, config, bars, List.of(), BarMemory.NONE, binding);
+        BarMemory memory = live ? new SysfsBarMemory(dir, bars) : BarMemory.NONE;
+        return new HostFunction(address, Origin.SYSFS, dir, header, config, bars, List.of(), memory, binding);
     }
 
     /**

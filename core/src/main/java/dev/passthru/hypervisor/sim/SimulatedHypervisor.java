@@ -283,7 +283,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     }
 
     @Override
-    public synchronized int mapMsi(int domain, PciAddress function, boolean msix, int entry) {
+    public synchronized int mapMsi(int domain, PciAddress function, boolean msix, int entry, long address, int data) {
         String op = "map_pirq_msi";
         Supplier<String> args = () -> "domain " + domain + ", " + function + (msix ? ", MSI-X entry " : ", MSI vector ") + entry;
         SimDomain d = enter(op, domain, args);

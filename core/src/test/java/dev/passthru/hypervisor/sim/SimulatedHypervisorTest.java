@@ -84,7 +84,7 @@ class SimulatedHypervisorTest {
     void refuses_a_second_owner_and_a_deassign_with_state_left() {
         assertThatThrownBy(() -> hv.assignDevice(2, NIC)).hasMessageEndingWith("already assigned to domain 1");
         hv.mapMmio(1, pages(0xc000_0000L, NIC_BAR, 1));
-        int pirq = hv.mapMsi(1, NIC, true, 0);
+        int pirq = hv.mapMsi(1, NIC, true, 0, 0xfee00000L, 0x40);
         assertThatThrownBy(() -> hv.deassignDevice(1, NIC))
                 .hasMessageEndingWith("the function still has 1 MMIO mapping(s), 1 pirq(s)");
         hv.unmapMmio(1, pages(0xc000_0000L, NIC_BAR, 1));
@@ -95,19 +95,19 @@ class SimulatedHypervisorTest {
 
     @Test
     void refuses_binding_twice_and_for_unassigned_functions() {
-        int pirq = hv.mapMsi(1, NIC, true, 3);
+        int pirq = hv.mapMsi(1, NIC, true, 3, 0xfee00000L, 0x40);
         hv.bindMsi(1, pirq, 0xfee0_0000L, 0x4041);
         assertThatThrownBy(() -> hv.bindMsi(1, pirq, 0xfee0_0000L, 0x4042)).hasMessageEndingWith("the pirq is already bound");
-        assertThatThrownBy(() -> hv.mapMsi(1, NIC, true, 3)).hasMessageEndingWith("the entry already has pirq " + pirq);
+        assertThatThrownBy(() -> hv.mapMsi(1, NIC, true, 3, 0xfee00000L, 0x40)).hasMessageEndingWith("the entry already has pirq " + pirq);
         assertThatThrownBy(() -> hv.unmapPirq(1, NIC, pirq)).hasMessageEndingWith("the pirq is still bound");
-        assertThatThrownBy(() -> hv.mapMsi(1, GPU, true, 0)).hasMessageEndingWith("the function is not assigned to domain 1");
+        assertThatThrownBy(() -> hv.mapMsi(1, GPU, true, 0, 0xfee00000L, 0x40)).hasMessageEndingWith("the function is not assigned to domain 1");
         assertThatThrownBy(() -> hv.mapGsi(2, NIC, 16)).hasMessageEndingWith("the function is not assigned to domain 2");
         int intx = hv.mapGsi(1, NIC, 16);
         hv.bindIntx(1, intx, GUEST, 1);
         assertThatThrownBy(() -> hv.bindIntx(1, intx, GUEST, 1))
                 .hasMessageEndingWith("the guest pin is already bound to pirq " + intx);
         assertThatThrownBy(() -> hv.bindMsi(1, intx, 0xfee0_0000L, 0)).hasMessageEndingWith("no such MSI pirq in the domain");
-        int other = hv.mapMsi(1, NIC, true, 4);
+        int other = hv.mapMsi(1, NIC, true, 4, 0xfee00000L, 0x40);
         assertThatThrownBy(() -> hv.bindMsi(1, other, 0xdead_0000L, 0))
                 .hasMessageEndingWith("not an x86 MSI address (0xfee00000-0xfeefffff)");
     }
@@ -126,7 +126,7 @@ class SimulatedHypervisorTest {
 
     @Test
     void writes_its_state_as_json() throws Exception {
-        int pirq = hv.mapMsi(1, NIC, true, 0);
+        int pirq = hv.mapMsi(1, NIC, true, 0, 0xfee00000L, 0x40);
         hv.bindMsi(1, pirq, 0xfee0_1000L, 0x0031);
         hv.mapMmio(1, pages(0xc000_0000L, NIC_BAR, 16));
         String json = new ObjectMapper().writeValueAsString(hv.state());
