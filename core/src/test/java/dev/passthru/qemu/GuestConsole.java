@@ -12,7 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a QEMU that powers itself off, and keeps its serial console: each line, stripped, and a copy in a log file. */
+/**
+ * Runs a QEMU that powers itself off, and keeps its serial console: each line, stripped, and a
+ * copy in a log file with the seconds since QEMU started before each line (to see where a run's
+ * time goes).
+ */
 public final class GuestConsole {
 
     private GuestConsole() {
@@ -33,10 +37,12 @@ public final class GuestConsole {
             }
         });
         Files.deleteIfExists(log);
+        long started = System.nanoTime();
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(qemu.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = reader.readLine()) != null; ) {
                 console.add(line.strip());
-                Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Files.writeString(log, String.format("[%7.2f] %s%n", (System.nanoTime() - started) / 1e9, line),
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
         } finally {
             watchdog.interrupt();
