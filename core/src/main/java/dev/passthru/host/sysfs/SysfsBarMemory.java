@@ -154,10 +154,10 @@ final class SysfsBarMemory implements BarMemory {
     }
 
     private long portAccess(HostBar bar, long offset, int width, long value, boolean write) {
-        Path file = Path.of(dir, "resource" + bar.index());
         try {
             if (ports[bar.index()] == null) {
-                ports[bar.index()] = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                ports[bar.index()] = FileChannel.open(Path.of(dir, "resource" + bar.index()), StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
             }
             port.clear();
             port.putInt(0, write ? (int) value : 0);
@@ -169,8 +169,8 @@ final class SysfsBarMemory implements BarMemory {
             ports[bar.index()].read(port, offset);
             return port.limit(4).getInt(0);
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "%s: port %s of %d bytes at 0x%x failed (%s)", file, write ? "write" : "read", width,
-                    offset, e.toString());
+            LOG.log(Level.WARNING, "%s/resource%d: port %s of %d bytes at 0x%x failed (%s)", dir, bar.index(),
+                    write ? "write" : "read", width, offset, e.toString());
             return -1L;
         }
     }
