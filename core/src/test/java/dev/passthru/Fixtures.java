@@ -2,7 +2,6 @@ package dev.passthru;
 
 import dev.passthru.dump.DumpedFunction;
 import dev.passthru.dump.LspciDumpReader;
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +12,7 @@ import java.util.stream.Stream;
 
 /**
  * Real hardware as data: shared/fixtures beside the repository (CI clones main next to it).
- * Tests that need them are skipped, saying why, where shared/ is absent.
+ * Tests that need them are skipped, saying why, where shared/ is absent (see {@link RealPeers}).
  */
 public final class Fixtures {
 
@@ -21,12 +20,7 @@ public final class Fixtures {
     }
 
     public static Path shared() {
-        String configured = System.getProperty("passthru.shared");
-        Path path = Path.of(configured != null ? configured : "../../shared").toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(path.resolve("fixtures")),
-                "SKIPPED: shared/fixtures (real hardware dumps) not found at " + path
-                        + "; clone the repository beside shared/ as CI does");
-        return path;
+        return RealPeers.shared();
     }
 
     public static Path dumps() {

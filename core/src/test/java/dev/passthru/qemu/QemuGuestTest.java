@@ -1,5 +1,6 @@
 package dev.passthru.qemu;
 
+import dev.passthru.RealPeers;
 import dev.passthru.host.HostFunction;
 import dev.passthru.os.ForeignUnixSockets;
 import dev.passthru.os.UnixSockets;
@@ -22,10 +23,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real Linux guest under QEMU (TCG here: no KVM) finds, sizes, reads and writes the Intel
@@ -123,35 +122,12 @@ class QemuGuestTest {
         return lines.subList(start + 1, end);
     }
 
-    private static Path kernel() throws IOException {
-        assumeTrue(onPath(QemuMachine.binary()), "SKIPPED: no " + QemuMachine.binary() + " (apt-get install qemu-system-x86)");
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")) && staticBinary(Path.of("/bin/busybox")),
-                "SKIPPED: no static /bin/busybox (apt-get install busybox-static)");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/lspci")), "SKIPPED: no lspci (apt-get install pciutils)");
-        try (Stream<Path> boot = Files.list(Path.of("/boot"))) {
-            Path kernel = boot.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).sorted().findFirst().orElse(null);
-            assumeTrue(kernel != null && Files.isReadable(kernel), "SKIPPED: no kernel in /boot (apt-get install linux-image-amd64)");
-            return kernel;
-        }
-    }
-
-    /** Whether {@code ldd} finds no libraries to load: the binary runs alone in an initramfs. */
-    private static boolean staticBinary(Path binary) throws IOException {
-        try {
-            Process ldd = new ProcessBuilder("ldd", binary.toString()).redirectErrorStream(true).start();
-            ldd.getInputStream().readAllBytes();
-            return ldd.waitFor() != 0;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static boolean onPath(String binary) {
-        if (binary.contains("/")) {
-            return Files.isExecutable(Path.of(binary));
-        }
-        return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, binary)));
+    /** QEMU, a static busybox, lspci for the guest, and the kernel it boots (skips the test otherwise). */
+    private static Path kernel() {
+        RealPeers.qemu();
+        RealPeers.staticBusybox();
+        RealPeers.lspci();
+        return RealPeers.kernelWithModules().kernel();
     }
 
     /** busybox, /init, lspci with the libraries ldd names, pci.ids, and /dev/console. */

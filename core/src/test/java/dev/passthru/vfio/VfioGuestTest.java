@@ -1,20 +1,18 @@
 package dev.passthru.vfio;
 
+import dev.passthru.RealPeers;
 import dev.passthru.qemu.GuestConsole;
 import dev.passthru.qemu.Initramfs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * passthru inside a Linux guest that has a real VFIO stack: QEMU (TCG) with an emulated Intel
@@ -33,10 +31,11 @@ class VfioGuestTest {
 
     @Test
     void passthru_lists_edu_through_vfio_its_guest_reads_the_real_device_and_detach_releases_it() throws Exception {
-        Path kernel = kernel();
-        String release = kernel.getFileName().toString().substring("vmlinuz-".length());
-        Path modules = Path.of("/lib/modules", release);
-        assumeTrue(Files.exists(modules.resolve("modules.dep")), "SKIPPED: no modules for " + release);
+        RealPeers.qemu();
+        RealPeers.staticBusybox();
+        RealPeers.GuestKernel guest = RealPeers.kernelWithModules();
+        Path kernel = guest.kernel();
+        Path modules = guest.modules();
         Path vm = Files.createDirectories(Path.of("/tmp")).resolve("passthru-vfio-" + ProcessHandle.current().pid() + ".cfg");
         Files.writeString(vm, """
                 name = "edu"
@@ -75,17 +74,6 @@ class VfioGuestTest {
                 .contains("PT-MMAP true 10000ed")
                 .contains("PT-DMA same 'passthru DMA round trip through VFIO and edu'")
                 .contains("PT-DMA-END 0");
-    }
-
-    private Path kernel() throws IOException {
-        assumeTrue(Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "qemu-system-x86_64"))),
-                "SKIPPED: no qemu-system-x86_64");
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "SKIPPED: no /bin/busybox");
-        try (Stream<Path> boot = Files.list(Path.of("/boot"))) {
-            Path kernel = boot.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).sorted().findFirst().orElse(null);
-            assumeTrue(kernel != null, "SKIPPED: no kernel in /boot");
-            return kernel;
-        }
     }
 
     private Path initramfs(Path modules) throws Exception {

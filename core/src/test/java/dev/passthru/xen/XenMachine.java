@@ -1,5 +1,6 @@
 package dev.passthru.xen;
 
+import dev.passthru.RealPeers;
 import dev.passthru.qemu.GuestConsole;
 import dev.passthru.qemu.Initramfs;
 
@@ -16,11 +17,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real Xen 4.17 machine for the tests: QEMU (TCG) boots Xen with an emulated VT-d and the
@@ -33,7 +32,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 final class XenMachine {
 
     static final Path XEN = Path.of("/boot/xen-4.17-amd64.gz");
-    static final Path XL = Path.of("/usr/lib/xen-4.17/bin/xl");
     private static final List<String> DOM0_MODULES = List.of("virtio_pci", "9pnet_virtio", "9p", "xen-privcmd", "xenfs",
             "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-pciback");
 
@@ -68,25 +66,16 @@ final class XenMachine {
 
     /** Checks that QEMU, Xen, busybox, pciutils and a kernel with its modules are here (skips the test otherwise). */
     static XenMachine prepare(Path dir) throws IOException {
-        assumeTrue(Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "qemu-system-x86_64"))),
-                "SKIPPED: no qemu-system-x86_64 (apt-get install qemu-system-x86)");
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "SKIPPED: no /bin/busybox (apt-get install busybox-static)");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpci")), "SKIPPED: no setpci (apt-get install pciutils)");
-        assumeTrue(Files.isReadable(XEN) && Files.isExecutable(XL),
-                "SKIPPED: no Xen 4.17 (apt-get install xen-hypervisor-4.17-amd64 xen-utils-4.17 qemu-system-xen)");
-        Path kernel;
-        try (Stream<Path> boot = Files.list(Path.of("/boot"))) {
-            kernel = boot.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).sorted().findFirst().orElse(null);
-        }
-        assumeTrue(kernel != null, "SKIPPED: no kernel in /boot (apt-get install linux-image-amd64)");
-        String release = kernel.getFileName().toString().substring("vmlinuz-".length());
-        Path modules = Path.of("/lib/modules", release);
-        assumeTrue(Files.exists(modules.resolve("modules.dep")), "SKIPPED: no modules for " + release);
+        RealPeers.qemu();
+        RealPeers.staticBusybox();
+        RealPeers.setpci();
+        RealPeers.xen();
+        RealPeers.GuestKernel guest = RealPeers.kernelWithModules();
         Path xen = dir.resolve("xen");
         try (InputStream in = new GZIPInputStream(Files.newInputStream(XEN))) {
             Files.copy(in, xen);
         }
-        return new XenMachine(dir, kernel, modules, xen);
+        return new XenMachine(dir, guest.kernel(), guest.modules(), xen);
     }
 
     /**
