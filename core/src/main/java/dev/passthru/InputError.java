@@ -8,6 +8,23 @@ package dev.passthru;
 public class InputError extends RuntimeException {
 
     public InputError(String message) {
-        super(message, null, false, false);
+        super(oneLine(message), null, false, false);
+    }
+
+    /**
+     * The message with line breaks and other control characters written as {@code \xNN}: a
+     * message often quotes what the user wrote, and a newline in that must not split the line.
+     */
+    private static String oneLine(String message) {
+        if (message.chars().noneMatch(InputError::control)) {
+            return message;
+        }
+        StringBuilder line = new StringBuilder(message.length() + 8);
+        message.chars().forEach(c -> line.append(control(c) ? String.format("\\x%02x", c) : String.valueOf((char) c)));
+        return line.toString();
+    }
+
+    private static boolean control(int c) {
+        return c < 0x20 && c != '\t' || c == 0x7f;
     }
 }
