@@ -17,13 +17,16 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The daemon, in its own process, is killed with SIGKILL at random moments of attach/detach
- * storms, and started again each time. After every restart, the hypervisor's state file holds
- * exactly the mappings of the functions that the journal says are attached, and nothing else.
+ * The daemon, in its own process, is killed with SIGKILL in the middle of attach/detach storms,
+ * after a random count (1 to 40) of changes it has confirmed, and started again each time.
+ * Counting confirmed changes rather than waiting a time makes each kill land mid-storm however
+ * slow the machine. After every restart, the hypervisor's state file holds exactly the mappings
+ * of the functions that the journal says are attached, and nothing else.
  */
 class DaemonCrashTest {
 
@@ -47,6 +50,7 @@ class DaemonCrashTest {
         int records = Journal.read(state.resolve("journal.log")).records().size();
         for (int kill = 1; kill <= KILLS; kill++) {
             AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger confirmed = new AtomicInteger();
             List<Thread> storm = new ArrayList<>();
             for (int c = 0; c < 8; c++) {
                 int vm = c / 4;
@@ -54,10 +58,10 @@ class DaemonCrashTest {
                 storm.add(Thread.ofPlatform().start(() -> {
                     try (ControlClient client = ControlClient.connect(socket)) {
                         for (int r = 0; running.get(); r++) {
-                            if (r % 2 == 0) {
-                                client.request("pci-attach", Map.of("vm", "vm" + vm, "spec", bdf));
-                            } else {
-                                client.request("pci-detach", Map.of("vm", "vm" + vm, "bdf", bdf));
+                            JsonNode reply = r % 2 == 0 ? client.request("pci-attach", Map.of("vm", "vm" + vm, "spec", bdf))
+                                    : client.request("pci-detach", Map.of("vm", "vm" + vm, "bdf", bdf));
+                            if (reply.path("ok").asBoolean()) {
+                                confirmed.incrementAndGet();
                             }
                         }
                     } catch (InputError e) {
@@ -65,7 +69,13 @@ class DaemonCrashTest {
                     }
                 }));
             }
-            Thread.sleep(100 + random.nextInt(500));
+            int changes = 1 + random.nextInt(40);
+            long limit = System.nanoTime() + 60_000_000_000L;
+            while (confirmed.get() < changes) {
+                assertThat(System.nanoTime()).as("kill %d: the daemon confirmed %d changes within a minute", kill, changes)
+                        .isLessThan(limit);
+                Thread.sleep(1);
+            }
             daemon.destroyForcibly().waitFor();
             running.set(false);
             for (Thread t : storm) {

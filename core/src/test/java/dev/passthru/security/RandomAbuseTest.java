@@ -7,11 +7,17 @@ import dev.passthru.host.HostBar;
 import dev.passthru.host.HostFunction;
 import dev.passthru.hypervisor.sim.HypervisorState;
 import dev.passthru.pci.PciAddress;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
+import net.jqwik.api.Tuple;
 
 import java.util.Arrays;
-import java.util.Random;
+import java.util.List;
 
 import static dev.passthru.pci.PciRegs.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,49 +28,57 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and value, BAR and MSI-X table accesses of any width at any offset, BAR placements and decode
  * flips, and detach/attach in between. No exception may escape; every 100 steps and at the end,
  * the host's protected registers are unchanged and every mapping lies inside its owner's BAR
- * or ROM without overlap; detach leaves nothing. 10 tries of 1,000,000 steps: 10 million
- * operations a run; the seed of each try is in jqwik's report.
+ * or ROM without overlap; detach leaves nothing. 200 tries of up to 100,000 steps (sizes
+ * uniform): about 10 million operations a run. Each try is a list of {@link Step}s that jqwik
+ * generates, so a failure shrinks to the shortest, simplest sequence that still fails.
  */
 class RandomAbuseTest {
 
-    /** Steps a try: -Dpassthru.abuse.steps=N for a longer run. */
-    private static final int STEPS = Integer.getInteger("passthru.abuse.steps", 1_000_000);
+    /** The longest sequence a try: -Dpassthru.abuse.steps=N for longer ones. */
+    private static final int STEPS = Integer.getInteger("passthru.abuse.steps", 100_000);
     private static final int CHECK_EVERY = 100;
     /** Header bytes the guest must never change on the host: IDs, BARs, ROM, interrupt pin. */
     private static final int[][] PROTECTED = {{0x00, 4}, {0x10, 24}, {0x30, 4}, {0x3d, 1}};
 
-    @Property(tries = 10)
-    void any_sequence_of_guest_accesses_keeps_the_host_and_the_hypervisor_intact(@ForAll long seed) {
-        Random random = new Random(seed);
+    /**
+     * One guest action on function {@code device}. {@code kind} (0-9999) picks what it is:
+     * below 3500 a config write, 5000 a config read, 6500 a BAR write, 7500 a BAR read, 9000 a
+     * BAR or ROM placement, 9999 a decode flip; 9999 itself detaches and attaches again. Every
+     * field shrinks towards the plainest action: a 1-byte config write of 0 at offset 0.
+     */
+    record Step(int device, int kind, int register, int configWidth, int bar, long barOffset, int barWidth, long value) {
+    }
+
+    @Property(tries = 200)
+    void any_sequence_of_guest_accesses_keeps_the_host_and_the_hypervisor_intact(@ForAll("sequences") List<Step> steps) {
         DeviceRig rig = new DeviceRig();
         HostFunction[] hosts = {rig.nic, rig.sixBars};
         PciAddress[] guests = {PciAddress.parse("00:05.0"), PciAddress.parse("00:06.0")};
         PassthroughDevice[] devices = {rig.attach(hosts[0], guests[0], Placement.NONE), rig.attach(hosts[1], guests[1], Placement.NONE)};
         byte[][] before = {hosts[0].config().snapshot(4096), hosts[1].config().snapshot(4096)};
-        for (int step = 1; step <= STEPS; step++) {
-            int which = random.nextInt(2);
-            PassthroughDevice d = devices[which];
-            int kind = random.nextInt(100);
-            if (kind < 35) {
-                d.configWrite(random.nextInt(4200), width(random), random.nextInt());
-            } else if (kind < 50) {
-                d.configRead(random.nextInt(4200), width(random));
-            } else if (kind < 65) {
-                d.mmioWrite(random.nextInt(8) - 1, offset(random), random.nextInt(10) - 1, random.nextLong());
-            } else if (kind < 75) {
-                d.mmioRead(random.nextInt(8) - 1, offset(random), random.nextInt(10) - 1);
-            } else if (kind < 90) {
-                int bar = random.nextInt(7);
-                int register = bar == 6 ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + 4 * bar;
-                d.configWrite(register, 4, random.nextBoolean() ? 0xc000_0000 + (random.nextInt(64) << 20) : random.nextInt());
-            } else if (kind < 99) {
-                d.configWrite(PCI_COMMAND, 2, random.nextInt(8));
-            } else if (random.nextInt(100) == 0) {
+        int done = 0;
+        for (Step step : steps) {
+            PassthroughDevice d = devices[step.device()];
+            if (step.kind() < 3500) {
+                d.configWrite(step.register(), step.configWidth(), (int) step.value());
+            } else if (step.kind() < 5000) {
+                d.configRead(step.register(), step.configWidth());
+            } else if (step.kind() < 6500) {
+                d.mmioWrite(step.bar(), step.barOffset(), step.barWidth(), step.value());
+            } else if (step.kind() < 7500) {
+                d.mmioRead(step.bar(), step.barOffset(), step.barWidth());
+            } else if (step.kind() < 9000) {
+                int register = step.bar() < 0 || step.bar() == 6 ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + 4 * step.bar();
+                boolean nearby = (step.value() & 1) == 0;
+                d.configWrite(register, 4, nearby ? 0xc000_0000 + (int) (((step.value() >>> 1) & 63) << 20) : (int) (step.value() >>> 1));
+            } else if (step.kind() < 9999) {
+                d.configWrite(PCI_COMMAND, 2, (int) (step.value() & 7));
+            } else {
                 assertThat(d.detach().clean()).isTrue();
-                assertThat(rig.hv.state().toString()).doesNotContain(hosts[which].address().toString());
-                devices[which] = rig.attach(hosts[which], guests[which], Placement.NONE);
+                assertThat(rig.hv.state().toString()).doesNotContain(hosts[step.device()].address().toString());
+                devices[step.device()] = rig.attach(hosts[step.device()], guests[step.device()], Placement.NONE);
             }
-            if (step % CHECK_EVERY == 0) {
+            if (++done % CHECK_EVERY == 0) {
                 check(rig, hosts, before);
             }
         }
@@ -75,17 +89,16 @@ class RandomAbuseTest {
         assertThat(rig.hv.state().entries()).isZero();
     }
 
-    private static int width(Random random) {
-        return new int[] {1, 2, 4, 3, 0, 8}[random.nextInt(random.nextInt(10) == 0 ? 6 : 3)];
-    }
-
-    private static long offset(Random random) {
-        return switch (random.nextInt(4)) {
-            case 0 -> random.nextInt(0x4000);
-            case 1 -> random.nextInt(0x200);
-            case 2 -> 0x2000 - 4 + random.nextInt(16);
-            default -> random.nextLong();
-        };
+    @Provide
+    Arbitrary<List<Step>> sequences() {
+        Arbitrary<Integer> configWidth = Arbitraries.frequency(Tuple.of(30, 1), Tuple.of(30, 2), Tuple.of(30, 4),
+                Tuple.of(3, 3), Tuple.of(3, 0), Tuple.of(3, 8));
+        Arbitrary<Long> barOffset = Arbitraries.oneOf(Arbitraries.longs().between(0, 0x3fff), Arbitraries.longs().between(0, 0x1ff),
+                Arbitraries.longs().between(0x2000 - 4, 0x2000 + 11), Arbitraries.longs());
+        Arbitrary<Step> step = Combinators.combine(Arbitraries.integers().between(0, 1), Arbitraries.integers().between(0, 9999),
+                Arbitraries.integers().between(0, 4199), configWidth, Arbitraries.integers().between(-1, 6), barOffset,
+                Arbitraries.integers().between(-1, 8), Arbitraries.longs()).as(Step::new);
+        return step.list().ofMinSize(1).ofMaxSize(STEPS).withSizeDistribution(RandomDistribution.uniform());
     }
 
     private static void check(DeviceRig rig, HostFunction[] hosts, byte[][] before) {
