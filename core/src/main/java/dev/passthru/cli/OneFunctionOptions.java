@@ -32,10 +32,6 @@ final class OneFunctionOptions {
             throw new InputError("bad function " + e.getMessage());
         }
         Inventory inventory = HostSourceOptions.source(args, BarSizeOptions.bars(args), BarSizeOptions.rom(args)).scan();
-        HostFunction function = inventory.find(address).orElseThrow(() -> new InputError(
-                "no function " + address + " in " + inventory.source()
-                        + inventory.problems().stream().filter(p -> p.contains(address.toString()))
-                        .findFirst().map(p -> " (" + p + ")").orElse("")));
-        return new Found(inventory, function);
+        return new Found(inventory, inventory.require(address));
     }
 }

@@ -6,9 +6,10 @@ import java.util.Optional;
  * The config space of a real (host) function, as the device model reaches it: sysfs, VFIO, or
  * a recording. Offsets are bytes from 0; widths are 1, 2 or 4; values are little-endian, as on
  * the bus. Reads of bytes the source cannot give (past {@link #readable()}) return all-ones,
- * as a master abort does. Guest accesses end here, so neither method throws: a source whose
+ * as a master abort does, and so does an access that does not fit inside {@link #size()}
+ * (a write there is dropped). Guest accesses end here, so neither method throws: a source whose
  * read fails answers all-ones, and one whose write fails drops it, and both say so in their
- * own log.
+ * own log. HostSourceContract (in the tests) holds every source to this.
  */
 public interface HostConfig {
 
@@ -21,10 +22,10 @@ public interface HostConfig {
      */
     int readable();
 
-    /** Reads {@code width} bytes at {@code offset}; the caller keeps the access inside {@link #size()}. */
+    /** Reads {@code width} bytes at {@code offset}; all-ones where the access does not fit inside {@link #size()}. */
     int read(int offset, int width);
 
-    /** Writes {@code width} bytes at {@code offset}; the caller keeps the access inside {@link #size()}. */
+    /** Writes {@code width} bytes at {@code offset}; dropped where the access does not fit inside {@link #size()}. */
     void write(int offset, int width, int value);
 
     /**

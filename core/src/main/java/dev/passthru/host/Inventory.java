@@ -1,5 +1,6 @@
 package dev.passthru.host;
 
+import dev.passthru.InputError;
 import dev.passthru.pci.PciAddress;
 
 import java.util.List;
@@ -18,5 +19,14 @@ public record Inventory(String source, List<HostFunction> functions, List<String
 
     public Optional<HostFunction> find(PciAddress address) {
         return functions.stream().filter(f -> f.address().equals(address)).findFirst();
+    }
+
+    /**
+     * The function at {@code address}, or one line of {@link InputError} saying this source has
+     * none, with the problem it had reading that address if there was one.
+     */
+    public HostFunction require(PciAddress address) {
+        return find(address).orElseThrow(() -> new InputError("no function " + address + " in " + source
+                + problems.stream().filter(p -> p.contains(address.toString())).findFirst().map(p -> " (" + p + ")").orElse("")));
     }
 }

@@ -63,12 +63,18 @@ public final class MemoryHostConfig implements HostConfig {
 
     @Override
     public int read(int offset, int width) {
+        if (offset < 0 || offset > size - width) {
+            return width == 4 ? -1 : (1 << (width * 8)) - 1;
+        }
         int value = (int) INT.get(bytes, offset);
         return width == 4 ? value : value & ((1 << (width * 8)) - 1);
     }
 
     @Override
     public void write(int offset, int width, int value) {
+        if (offset < 0 || offset > size - width) {
+            return;
+        }
         for (int i = 0; i < width; i++) {
             int at = offset + i;
             int data = (value >>> (8 * i)) & 0xff;

@@ -53,6 +53,9 @@ public final class SysfsHostConfig implements HostConfig {
 
     @Override
     public int read(int offset, int width) {
+        if (offset < 0 || offset > size - width) {
+            return width == 4 ? -1 : (1 << (8 * width)) - 1;
+        }
         try {
             buffer.clear().limit(width);
             int got = channel().read(buffer, offset);
@@ -75,6 +78,10 @@ public final class SysfsHostConfig implements HostConfig {
         if (!writesEnabled) {
             LOG.log(Level.INFO, "%s: config write of %d bytes at 0x%x dropped (writes to sysfs are not enabled)",
                     file, width, offset);
+            return;
+        }
+        if (offset < 0 || offset > size - width) {
+            LOG.log(Level.INFO, "%s: config write of %d bytes at 0x%x dropped (past its %d bytes)", file, width, offset, size);
             return;
         }
         try {
