@@ -6,7 +6,6 @@ import dev.passthru.host.HostSource;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.sysfs.SysfsSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +14,12 @@ import java.util.List;
  * The host's functions bound to vfio-pci, opened through VFIO: the sysfs tree gives their
  * identity, BAR layout and IOMMU group; config space and BARs are then reached through the VFIO
  * device, not sysfs. Each device stays open until its function is detached (see
- * {@link VfioHandle}). Without
- * /dev/vfio/vfio, the scan fails at once saying so.
+ * {@link VfioHandle}). When /dev/vfio/vfio cannot be opened, through the same calls that
+ * open the devices, the scan fails at once saying so.
  */
 public final class VfioSource implements HostSource {
+
+    private static final String CONTAINER = "/dev/vfio/vfio";
 
     private final Path sysfs;
     private final VfioCalls calls;
@@ -30,8 +31,11 @@ public final class VfioSource implements HostSource {
 
     @Override
     public Inventory scan(Detail detail) {
-        if (!Files.exists(Path.of("/dev/vfio/vfio"))) {
-            throw new InputError("/dev/vfio/vfio: no VFIO on this machine (modprobe vfio-pci, and an IOMMU is needed)");
+        try {
+            calls.close(calls.open(CONTAINER));
+        } catch (VfioException e) {
+            throw new InputError(CONTAINER + ": no VFIO on this machine (modprobe vfio-pci, and an IOMMU is needed): "
+                    + e.getMessage());
         }
         Inventory all = new SysfsSource(sysfs, false).scan(Detail.FULL);
         List<HostFunction> functions = new ArrayList<>();

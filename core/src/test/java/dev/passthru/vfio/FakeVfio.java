@@ -1,124 +1,339 @@
 package dev.passthru.vfio;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * An in-memory VFIO kernel for unit tests with one function in IOMMU group 7, shaped like QEMU's
- * {@code edu}: 1234:11e8, BAR 0 of 1 MiB whose register 0 reads 0x010000ed and whose register
- * 0x08 computes the factorial of what is written to it; MSI and INTx. Regions lie at
+ * {@code edu} behind vfio-pci: 1234:11e8, BAR 0 of 1 MiB at 0xfea00000 (mappable) whose register
+ * 0 reads 0x010000ed, register 4 answers the inverse of what was written and register 8 the
+ * factorial; INTx and one MSI vector. It answers as vfio-pci does where VfioCallsContract holds
+ * both to the same cases: errno for a descriptor it does not know (EBADF), a request the
+ * descriptor does not take (ENOTTY), a region or interrupt the device lacks, an access past a
+ * BAR and a reset the device has none of (EINVAL), an access past config space (EFAULT), a
+ * second open of the group (EBUSY); identity registers read-only and BAR 0 answering sizing
+ * probes; eventfds that count what VFIO_DEVICE_SET_IRQS triggers. Regions lie at
  * {@code index << 40} in the device file, as vfio-pci places them.
  */
 final class FakeVfio implements VfioCalls {
 
     static final String ADDRESS = "0000:00:03.0";
+    static final long BAR0_ADDRESS = 0xfea0_0000L;
+    static final long BAR0_SIZE = 1 << 20;
+    private static final String GROUP = "/dev/vfio/7";
     private static final long REGION_SHIFT = 40;
+    private static final int CONFIG_SIZE = 256;
+    private static final int REGIONS = 9;
+    private static final int IRQS = 5;
+    private static final int EBADF = 9;
+    private static final int EFAULT = 14;
+    private static final int EBUSY = 16;
+    private static final int ENODEV = 19;
+    private static final int EINVAL = 22;
+    private static final int ENOENT = 2;
+    private static final int ENOTTY = 25;
+    private static final long MAPPED = 0x7e00_0000_0000L;
+    private static final long MEMORY = 0x7f00_0000_0000L;
 
-    final byte[] config = new byte[256];
-    final Set<Integer> open = new HashSet<>();
+    enum Kind { CONTAINER, GROUP, DEVICE, EVENTFD }
+
+    final byte[] config = new byte[CONFIG_SIZE];
+    /** Open descriptors and what each is. */
+    final Map<Integer, Kind> open = new HashMap<>();
     final Map<Long, Integer> ioctls = new HashMap<>();
     boolean viable = true;
     boolean resettable = false;
+    private final Map<Integer, Long> counters = new HashMap<>();
+    /** Eventfds routed per interrupt index, by VFIO_DEVICE_SET_IRQS. */
+    private final Map<Integer, int[]> routed = new HashMap<>();
+    private final TreeMap<Long, byte[]> memory = new TreeMap<>();
+    private long nextMemory = MEMORY;
+    private boolean groupInContainer;
     private long factorialInput;
+    private int liveness;
     private int next = 10;
-    private int container = -1;
-    private int group = -1;
-    private int device = -1;
 
     FakeVfio() {
-        ByteBuffer c = ByteBuffer.wrap(config).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer c = le(config);
         c.putShort(0, (short) 0x1234).putShort(2, (short) 0x11e8).put(8, (byte) 0x10).putShort(10, (short) 0x00ff);
+        c.putInt(0x10, (int) BAR0_ADDRESS);
         c.put(0x3d, (byte) 1);
     }
 
-    @Override
-    public int open(String path) {
-        int fd = next++;
-        switch (path) {
-            case "/dev/vfio/vfio" -> container = fd;
-            case "/dev/vfio/7" -> group = fd;
-            default -> throw new VfioException("open", path, 2);
+    /** The function as the sysfs tree under {@code root} shows it: bound to vfio-pci, in group 7. */
+    void writeSysfs(Path root) throws IOException {
+        Path dir = Files.createDirectories(root.resolve("devices").resolve(ADDRESS));
+        Files.write(dir.resolve("config"), config);
+        StringBuilder resource = new StringBuilder(String.format("0x%016x 0x%016x 0x%016x%n",
+                BAR0_ADDRESS, BAR0_ADDRESS + BAR0_SIZE - 1, 0x40200));
+        for (int line = 1; line < 13; line++) {
+            resource.append(String.format("0x%016x 0x%016x 0x%016x%n", 0, 0, 0));
         }
-        open.add(fd);
+        Files.writeString(dir.resolve("resource"), resource, StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve("driver.name"), "vfio-pci\n");
+        Files.writeString(dir.resolve("iommu_group.name"), "7\n");
+    }
+
+    @Override
+    public synchronized int open(String path) {
+        Kind kind = switch (path) {
+            case "/dev/vfio/vfio" -> Kind.CONTAINER;
+            case GROUP -> Kind.GROUP;
+            default -> throw new VfioException("open", path, ENOENT);
+        };
+        if (kind == Kind.GROUP && open.containsValue(Kind.GROUP)) {
+            throw new VfioException("open", path, EBUSY);
+        }
+        return descriptor(kind);
+    }
+
+    private int descriptor(Kind kind) {
+        int fd = next++;
+        open.put(fd, kind);
         return fd;
     }
 
     @Override
-    public void close(int fd) {
-        if (!open.remove(fd)) {
-            throw new VfioException("close", "fd " + fd, 9);
+    public synchronized void close(int fd) {
+        Kind kind = open.remove(fd);
+        if (kind == null) {
+            throw new VfioException("close", "fd " + fd, EBADF);
+        }
+        if (kind == Kind.GROUP) {
+            groupInContainer = false;
+        } else if (kind == Kind.EVENTFD) {
+            counters.remove(fd);
         }
     }
 
     @Override
-    public int ioctl(int fd, long request, long argument, String what) {
+    public synchronized int ioctl(int fd, long request, long argument, String what) {
         ioctls.merge(request, 1, Integer::sum);
-        if (request == Vfio.GET_API_VERSION) {
+        Kind kind = kind(fd, Vfio.name(request), what);
+        if (kind == Kind.CONTAINER && request == Vfio.GET_API_VERSION) {
             return Vfio.API_VERSION;
         }
-        if (request == Vfio.CHECK_EXTENSION) {
-            return argument == Vfio.TYPE1V2_IOMMU ? 1 : 0;
+        if (kind == Kind.CONTAINER && request == Vfio.CHECK_EXTENSION) {
+            return argument == Vfio.TYPE1V2_IOMMU || argument == Vfio.TYPE1_IOMMU ? 1 : 0;
         }
-        if (request == Vfio.DEVICE_RESET && !resettable) {
-            throw new VfioException(Vfio.name(request), what, 25);
+        if (kind == Kind.CONTAINER && request == Vfio.SET_IOMMU) {
+            return 0;
         }
-        return 0;
-    }
-
-    @Override
-    public int ioctl(int fd, long request, byte[] struct, String what) {
-        ioctls.merge(request, 1, Integer::sum);
-        ByteBuffer s = ByteBuffer.wrap(struct).order(ByteOrder.LITTLE_ENDIAN);
-        if (request == Vfio.GROUP_GET_STATUS) {
-            s.putInt(4, viable ? Vfio.GROUP_FLAGS_VIABLE : 0);
-        } else if (request == Vfio.GROUP_GET_DEVICE_FD) {
-            if (!new String(struct, 0, struct.length - 1).equals(ADDRESS)) {
-                throw new VfioException(Vfio.name(request), what, 22);
+        if (kind == Kind.DEVICE && request == Vfio.DEVICE_RESET) {
+            if (!resettable) {
+                throw new VfioException(Vfio.name(request), what, EINVAL);
             }
-            device = next++;
-            open.add(device);
-            return device;
-        } else if (request == Vfio.DEVICE_GET_INFO) {
-            s.putInt(4, 2 | (resettable ? 1 : 0)).putInt(8, 9).putInt(12, 5);
-        } else if (request == Vfio.DEVICE_GET_REGION_INFO) {
-            int index = s.getInt(8);
-            long size = index == 0 ? 1 << 20 : index == 7 ? 256 : 0;
-            s.putInt(4, size == 0 ? 0 : Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE | (index == 0 ? 4 : 0))
-                    .putLong(16, size).putLong(24, (long) index << REGION_SHIFT);
-        } else if (request == Vfio.DEVICE_GET_IRQ_INFO) {
-            int index = s.getInt(8);
-            s.putInt(12, index <= 1 ? 1 : 0);
+            return 0;
+        }
+        throw new VfioException(Vfio.name(request), what, ENOTTY);
+    }
+
+    @Override
+    public synchronized int ioctl(int fd, long request, byte[] struct, String what) {
+        ioctls.merge(request, 1, Integer::sum);
+        String call = Vfio.name(request);
+        Kind kind = kind(fd, call, what);
+        ByteBuffer s = le(struct);
+        if (kind == Kind.GROUP && request == Vfio.GROUP_GET_STATUS) {
+            s.putInt(4, (viable ? Vfio.GROUP_FLAGS_VIABLE : 0) | (groupInContainer ? 2 : 0));
+        } else if (kind == Kind.GROUP && request == Vfio.GROUP_SET_CONTAINER) {
+            if (open.get(s.getInt(0)) != Kind.CONTAINER) {
+                throw new VfioException(call, what, EBADF);
+            }
+            groupInContainer = true;
+        } else if (kind == Kind.GROUP && request == Vfio.GROUP_UNSET_CONTAINER) {
+            if (!groupInContainer) {
+                throw new VfioException(call, what, EINVAL);
+            }
+            groupInContainer = false;
+        } else if (kind == Kind.GROUP && request == Vfio.GROUP_GET_DEVICE_FD) {
+            if (!groupInContainer) {
+                throw new VfioException(call, what, EINVAL);
+            }
+            if (!new String(struct, 0, struct.length - 1, StandardCharsets.US_ASCII).equals(ADDRESS)) {
+                throw new VfioException(call, what, ENODEV);
+            }
+            return descriptor(Kind.DEVICE);
+        } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_INFO) {
+            s.putInt(4, 2 | (resettable ? Vfio.DEVICE_FLAGS_RESET : 0)).putInt(8, REGIONS).putInt(12, IRQS);
+        } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_REGION_INFO) {
+            regionInfo(s, call, what);
+        } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_IRQ_INFO) {
+            irqInfo(s, call, what);
+        } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_SET_IRQS) {
+            setIrqs(s, call, what);
+        } else if (kind == Kind.CONTAINER && (request == Vfio.IOMMU_MAP_DMA || request == Vfio.IOMMU_UNMAP_DMA)) {
+            return 0;
+        } else {
+            throw new VfioException(call, what, ENOTTY);
         }
         return 0;
     }
 
+    private Kind kind(int fd, String call, String what) {
+        Kind kind = open.get(fd);
+        if (kind == null) {
+            throw new VfioException(call, what, EBADF);
+        }
+        if (kind == Kind.EVENTFD) {
+            throw new VfioException(call, what, ENOTTY);
+        }
+        return kind;
+    }
+
+    private static long regionSize(int index) {
+        return index == 0 ? BAR0_SIZE : index == Vfio.PCI_CONFIG_REGION_INDEX ? CONFIG_SIZE : 0;
+    }
+
+    /** The VGA region (8) and anything past the regions are EINVAL, as for a function that is not VGA. */
+    private static void regionInfo(ByteBuffer s, String call, String what) {
+        int index = s.getInt(8);
+        if (index < 0 || index >= REGIONS - 1) {
+            throw new VfioException(call, what, EINVAL);
+        }
+        long size = regionSize(index);
+        int flags = size == 0 ? 0 : Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE
+                | (index == 0 ? Vfio.REGION_INFO_FLAG_MMAP : 0);
+        s.putInt(4, flags).putLong(16, size).putLong(24, (long) index << REGION_SHIFT);
+    }
+
+    /** Vectors per interrupt index: INTx (pin A) 1, MSI 1, MSI-X 0; error reporting (conventional PCI) EINVAL; request 1. */
+    private static int vectors(int index, String call, String what) {
+        return switch (index) {
+            case Vfio.PCI_INTX_IRQ_INDEX, Vfio.PCI_MSI_IRQ_INDEX, 4 -> 1;
+            case Vfio.PCI_MSIX_IRQ_INDEX -> 0;
+            default -> throw new VfioException(call, what, EINVAL);
+        };
+    }
+
+    /** Flags as vfio-pci gives them: eventfd; INTx maskable and automasked, the others not resizable. */
+    private static void irqInfo(ByteBuffer s, String call, String what) {
+        int index = s.getInt(8);
+        int count = vectors(index, call, what);
+        s.putInt(4, index == Vfio.PCI_INTX_IRQ_INDEX ? 1 | 2 | 4 : 1 | 8).putInt(12, count);
+    }
+
+    private void setIrqs(ByteBuffer s, String call, String what) {
+        int flags = s.getInt(4);
+        int index = s.getInt(8);
+        int start = s.getInt(12);
+        int count = s.getInt(16);
+        int max = vectors(index, call, what);
+        if (start < 0 || count < 0 || start >= max || start + count > max
+                || (count == 0 && (flags & Vfio.IRQ_SET_DATA_NONE) == 0)) {
+            throw new VfioException(call, what, EINVAL);
+        }
+        boolean trigger = (flags & Vfio.IRQ_SET_ACTION_TRIGGER) != 0;
+        if (trigger && (flags & Vfio.IRQ_SET_DATA_EVENTFD) != 0) {
+            int[] fds = new int[count];
+            for (int i = 0; i < count; i++) {
+                fds[i] = s.getInt(20 + 4 * i);
+                if (open.get(fds[i]) != Kind.EVENTFD) {
+                    throw new VfioException(call, what, EBADF);
+                }
+            }
+            routed.put(index, fds);
+        } else if (trigger && count == 0) {
+            routed.remove(index);
+        } else if (trigger) {
+            int[] fds = routed.getOrDefault(index, new int[0]);
+            for (int v = start; v < Math.min(start + count, fds.length); v++) {
+                counters.merge(fds[v], 1L, Long::sum);
+            }
+        }
+    }
+
     @Override
-    public int pread(int fd, byte[] into, int length, long offset, String what) {
-        long region = offset >>> REGION_SHIFT;
+    public synchronized int pread(int fd, byte[] into, int length, long offset, String what) {
+        int index = access(fd, "pread", what, offset, length);
         long at = offset & ((1L << REGION_SHIFT) - 1);
-        if (region == 7) {
+        if (index == Vfio.PCI_CONFIG_REGION_INDEX) {
             System.arraycopy(config, (int) at, into, 0, length);
-        } else if (region == 0) {
-            long value = at == 0 ? 0x010000edL : at == 8 ? factorial(factorialInput) : 0;
-            ByteBuffer.wrap(into).order(ByteOrder.LITTLE_ENDIAN).putLong(0, value);
+        } else {
+            long value = barRead(at);
+            for (int i = 0; i < length; i++) {
+                into[i] = (byte) (value >>> (8 * i));
+            }
         }
         return length;
     }
 
     @Override
-    public int pwrite(int fd, byte[] from, int length, long offset, String what) {
-        long region = offset >>> REGION_SHIFT;
+    public synchronized int pwrite(int fd, byte[] from, int length, long offset, String what) {
+        int index = access(fd, "pwrite", what, offset, length);
         long at = offset & ((1L << REGION_SHIFT) - 1);
-        if (region == 7) {
-            System.arraycopy(from, 0, config, (int) at, length);
-        } else if (region == 0 && at == 8) {
-            factorialInput = ByteBuffer.wrap(from).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+        if (index == Vfio.PCI_CONFIG_REGION_INDEX) {
+            configWrite((int) at, from, length);
+        } else {
+            int value = 0;
+            for (int i = 0; i < Math.min(length, 4); i++) {
+                value |= (from[i] & 0xff) << (8 * i);
+            }
+            barWrite(at, value);
         }
         return length;
+    }
+
+    /** The region an access of the device file falls in; EINVAL for a region the device lacks or past its end. */
+    private int access(int fd, String call, String what, long offset, int length) {
+        if (open.get(fd) == null) {
+            throw new VfioException(call, what, EBADF);
+        }
+        long index = offset >>> REGION_SHIFT;
+        long at = offset & ((1L << REGION_SHIFT) - 1);
+        if (open.get(fd) != Kind.DEVICE || index >= REGIONS) {
+            throw new VfioException(call, what, EINVAL);
+        }
+        if (at + length > regionSize((int) index)) {
+            throw new VfioException(call, what, index == Vfio.PCI_CONFIG_REGION_INDEX ? EFAULT : EINVAL);
+        }
+        return (int) index;
+    }
+
+    /**
+     * As vfio-pci's permission table: command, cache line, latency, interrupt line take writes;
+     * BAR 0 takes its address bits and answers a sizing probe; the rest is read-only.
+     */
+    private void configWrite(int at, byte[] from, int length) {
+        for (int i = 0; i < length; i++) {
+            int offset = at + i;
+            int data = from[i] & 0xff;
+            int mask = switch (offset) {
+                case 0x04 -> 0x07;
+                case 0x05 -> 0x04;
+                case 0x0c, 0x0d, 0x3c -> 0xff;
+                case 0x10 -> 0x00;
+                case 0x11 -> 0x00;
+                case 0x12 -> 0xf0;
+                case 0x13 -> 0xff;
+                default -> 0;
+            };
+            config[offset] = (byte) ((config[offset] & ~mask) | (data & mask));
+        }
+    }
+
+    private long barRead(long at) {
+        return switch ((int) at) {
+            case 0x00 -> 0x010000edL;
+            case 0x04 -> ~liveness & 0xffff_ffffL;
+            case 0x08 -> factorial(factorialInput);
+            default -> 0;
+        };
+    }
+
+    private void barWrite(long at, int value) {
+        if (at == 0x04) {
+            liveness = value;
+        } else if (at == 0x08) {
+            factorialInput = value;
+        }
     }
 
     private static long factorial(long n) {
@@ -126,51 +341,89 @@ final class FakeVfio implements VfioCalls {
         for (long i = 2; i <= n; i++) {
             f *= i;
         }
-        return f;
+        return f & 0xffff_ffffL;
     }
 
+    /** BAR 0 is mapped at a made-up address whose loads and stores reach its registers. */
     @Override
-    public long map(int fd, long size, long offset, String what) {
-        return 0;
+    public synchronized long map(int fd, long size, long offset, String what) {
+        if (open.get(fd) != Kind.DEVICE || offset != 0 || size != BAR0_SIZE) {
+            throw new VfioException("mmap", what, EINVAL);
+        }
+        return MAPPED;
     }
 
     @Override
     public void unmap(long address, long size) {
-        throw new IllegalStateException("the fake maps nothing");
+        if (address != MAPPED) {
+            throw new VfioException("munmap", "0x" + Long.toHexString(address), EINVAL);
+        }
     }
 
     @Override
-    public long load(long address, int width) {
-        throw new IllegalStateException("the fake maps nothing");
+    public synchronized long load(long address, int width) {
+        return barRead(mapped(address)) & (width == 8 ? -1L : (1L << (8 * width)) - 1);
     }
 
     @Override
-    public void store(long address, int width, long value) {
-        throw new IllegalStateException("the fake maps nothing");
+    public synchronized void store(long address, int width, long value) {
+        barWrite(mapped(address), (int) value);
+    }
+
+    private static long mapped(long address) {
+        if (address < MAPPED || address >= MAPPED + BAR0_SIZE) {
+            throw new IllegalStateException("a load or store at 0x" + Long.toHexString(address) + ", which nothing maps");
+        }
+        return address - MAPPED;
     }
 
     @Override
-    public int eventfd() {
-        int fd = next++;
-        open.add(fd);
+    public synchronized int eventfd() {
+        int fd = descriptor(Kind.EVENTFD);
+        counters.put(fd, 0L);
         return fd;
     }
 
     @Override
-    public long drain(int eventfd) {
-        return 0;
+    public synchronized long drain(int eventfd) {
+        Long count = counters.put(eventfd, 0L);
+        if (count == null) {
+            counters.remove(eventfd);
+            throw new VfioException("read", "eventfd " + eventfd, EBADF);
+        }
+        return count;
+    }
+
+    /** Zeroed memory at addresses page-aligned and never reused, as anonymous mmap gives. */
+    @Override
+    public synchronized long allocate(long size) {
+        long address = nextMemory;
+        memory.put(address, new byte[(int) size]);
+        nextMemory += (size + 0xfff) & ~0xfffL;
+        return address;
     }
 
     @Override
-    public long allocate(long size) {
-        return 0x7f00_0000_0000L;
+    public synchronized void copyIn(long address, byte[] from) {
+        Map.Entry<Long, byte[]> block = block(address, from.length);
+        System.arraycopy(from, 0, block.getValue(), (int) (address - block.getKey()), from.length);
     }
 
     @Override
-    public void copyIn(long address, byte[] from) {
+    public synchronized void copyOut(long address, byte[] into) {
+        Map.Entry<Long, byte[]> block = block(address, into.length);
+        System.arraycopy(block.getValue(), (int) (address - block.getKey()), into, 0, into.length);
     }
 
-    @Override
-    public void copyOut(long address, byte[] into) {
+    private Map.Entry<Long, byte[]> block(long address, int length) {
+        Map.Entry<Long, byte[]> block = memory.floorEntry(address);
+        if (block == null || address + length > block.getKey() + block.getValue().length) {
+            throw new IllegalStateException("0x" + Long.toHexString(address) + "+" + length + " is not memory from allocate");
+        }
+        return block;
+    }
+
+    private static ByteBuffer le(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 }

@@ -82,7 +82,7 @@ class VfioDeviceTest {
         try (VfioDevice edu = open()) {
             kernel.resettable = false;
             assertThatThrownBy(edu::reset).isInstanceOf(VfioException.class)
-                    .hasMessage("VFIO_DEVICE_RESET on 0000:00:03.0 failed: ENOTTY");
+                    .hasMessage("VFIO_DEVICE_RESET on 0000:00:03.0 failed: EINVAL");
         }
     }
 }
