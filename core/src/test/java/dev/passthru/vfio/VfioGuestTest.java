@@ -73,7 +73,10 @@ class VfioGuestTest {
                 .as("BAR 0 is mappable: reached by loads and stores through the mapping")
                 .contains("PT-MMAP true 10000ed")
                 .contains("PT-DMA same 'passthru DMA round trip through VFIO and edu'")
-                .contains("PT-DMA-END 0");
+                .contains("PT-DMA-END 0")
+                .as("the host source and VFIO calls contracts, every case run on the real vfio-pci and edu")
+                .containsPattern("PT-CONTRACTS passed [1-9]\\d* failed 0 skipped 0")
+                .contains("PT-CONTRACTS-END 0");
     }
 
     private Path initramfs(Path modules) throws Exception {
