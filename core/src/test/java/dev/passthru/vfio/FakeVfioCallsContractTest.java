@@ -1,16 +1,14 @@
 package dev.passthru.vfio;
 
-import java.util.Optional;
-
-/** The VFIO calls contract on the in-memory kernel and its edu. */
-class FakeVfioCallsContractTest extends VfioCallsContract {
+/** The VFIO calls contract, with and without a device, on the in-memory kernel and its edu. */
+class FakeVfioCallsContractTest extends VfioDeviceCallsContract {
 
     FakeVfioCallsContractTest() {
         super(new FakeVfio());
     }
 
     @Override
-    protected Optional<VfioContractDevice> device() {
-        return Optional.of(new VfioContractDevice(FakeVfio.ADDRESS, "7"));
+    protected VfioContractDevice edu() {
+        return new VfioContractDevice(FakeVfio.ADDRESS, "7");
     }
 }

@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /** QEMU's edu bound to vfio-pci on this machine, for the contracts that need the real VFIO stack. */
 record VfioContractDevice(String address, String group) {
 
@@ -22,12 +20,5 @@ record VfioContractDevice(String address, String group) {
                 .filter(f -> f.binding().driver().map("vfio-pci"::equals).orElse(false) && f.binding().iommuGroup().isPresent())
                 .findFirst()
                 .map((HostFunction f) -> new VfioContractDevice(f.address().toString(), f.binding().iommuGroup().get()));
-    }
-
-    static VfioContractDevice assumePresent() {
-        Optional<VfioContractDevice> device = find();
-        assumeTrue(device.isPresent(), "SKIPPED: no /dev/vfio/vfio or no edu bound to vfio-pci here "
-                + "(VfioGuestTest runs this inside a guest that has both)");
-        return device.get();
     }
 }
