@@ -12,6 +12,7 @@ import dev.passthru.device.TrappedRegion;
 import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.Sizes;
+import dev.passthru.hypervisor.FaultyHypervisor;
 import dev.passthru.hypervisor.TracingHypervisor;
 import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
@@ -69,9 +70,10 @@ final class SimAttachCommand implements Callable<Integer> {
         SimulatedHypervisor simulated = new SimulatedHypervisor();
         found.inventory().functions().forEach(f -> simulated.addMachineFunction(f.address(), f.bars()));
         simulated.createDomain(1, GuestRam.ranges(memory));
-        TracingHypervisor hypervisor = new TracingHypervisor(simulated);
+        FaultyHypervisor faulty = new FaultyHypervisor(simulated);
+        TracingHypervisor hypervisor = new TracingHypervisor(faulty);
         if (args.text("--fail-call") != null) {
-            simulated.failCall(number(args.text("--fail-call"), "--fail-call"));
+            faulty.failCall(number(args.text("--fail-call"), "--fail-call"));
         }
         List<String> outcome = new ArrayList<>();
         List<TrappedRegion> trapped = List.of();

@@ -41,7 +41,8 @@ public final class XenHypervisor implements Hypervisor {
     public record Facts(RdmPolicy rdmPolicy, long msixTableBar) {
     }
 
-    private record Pirq(int number, int gsi, PciAddress function, Set<PciAddress> holders) {
+    /** {@code source}: "gsi N", or the function's MSI vector or MSI-X entry it was mapped for. */
+    private record Pirq(int number, int gsi, String source, Set<PciAddress> holders) {
     }
 
     private record IntxBinding(PciAddress guest, int pin) {
@@ -188,8 +189,11 @@ public final class XenHypervisor implements Hypervisor {
         Supplier<String> args = () -> String.format("domain %d, guest 0x%x, machine 0x%x, %d ports", domain, guestPort, machinePort, count);
         List<Integer> key = List.of(guestPort, machinePort, count);
         Set<List<Integer>> made = portMappings.computeIfAbsent(domain, d -> new HashSet<>());
-        if (made.contains(key)) {
-            throw new HypervisorException(op, args.get(), "already mapped");
+        for (List<Integer> other : made) {
+            if (guestPort < other.get(0) + other.get(2) && other.get(0) < guestPort + count) {
+                throw new HypervisorException(op, args.get(), String.format("guest ports overlap 0x%x-0x%x",
+                        other.get(0), other.get(0) + other.get(2) - 1));
+            }
         }
         perform(op, args, () -> xen.ioportPermission(domain, machinePort, count, true));
         try {
@@ -224,7 +228,9 @@ public final class XenHypervisor implements Hypervisor {
         Map<Integer, Pirq> held = pirqs.computeIfAbsent(domain, d -> new LinkedHashMap<>());
         for (Pirq p : held.values()) {
             if (p.gsi() == gsi) {
-                p.holders().add(machine);
+                if (!p.holders().add(machine)) {
+                    throw new HypervisorException(op, args.get(), "the function already holds pirq " + p.number());
+                }
                 return p.number();
             }
         }
@@ -236,7 +242,7 @@ public final class XenHypervisor implements Hypervisor {
             undo(failed, () -> xen.unmapPirq(domain, pirq));
             throw failed;
         }
-        held.put(pirq, new Pirq(pirq, gsi, machine, new HashSet<>(Set.of(machine))));
+        held.put(pirq, new Pirq(pirq, gsi, "gsi " + gsi, new HashSet<>(Set.of(machine))));
         return pirq;
     }
 
@@ -249,13 +255,19 @@ public final class XenHypervisor implements Hypervisor {
         if (msix && table == 0) {
             throw new HypervisorException(op, args.get(), "the function's MSI-X table address is not known");
         }
+        String source = (msix ? "msix " : "msi ") + machine + " entry " + entry;
+        for (Pirq p : pirqs.getOrDefault(domain, Map.of()).values()) {
+            if (p.source().equals(source)) {
+                throw new HypervisorException(op, args.get(), "the entry already has pirq " + p.number());
+            }
+        }
         int wanted = MsiFlags.requestedPirq(address, data);
         if (wanted > 0 && pirqs.getOrDefault(domain, Map.of()).containsKey(wanted)) {
             throw new HypervisorException(op, args.get(), "the guest asked for pirq " + wanted + ", which is already mapped");
         }
         int pirq = call(op, args, () -> xen.mapPirqMsi(domain, wanted > 0 ? wanted : XenControl.ANY_PIRQ, machine.bus(),
                 machine.devfn(), msix ? entry : 0, table));
-        pirqs.computeIfAbsent(domain, d -> new LinkedHashMap<>()).put(pirq, new Pirq(pirq, -1, machine, new HashSet<>(Set.of(machine))));
+        pirqs.computeIfAbsent(domain, d -> new LinkedHashMap<>()).put(pirq, new Pirq(pirq, -1, source, new HashSet<>(Set.of(machine))));
         return pirq;
     }
 
@@ -292,9 +304,12 @@ public final class XenHypervisor implements Hypervisor {
     public synchronized void bindIntx(int domain, int pirq, PciAddress guest, int pin) {
         String op = "bind_pt_irq";
         Supplier<String> args = () -> "domain " + domain + ", pirq " + pirq + ", " + guest + " INT" + (char) ('A' + pin - 1);
-        mapped(op, args, domain, pirq);
-        if (bound(msi, domain, pirq)) {
-            throw new HypervisorException(op, args.get(), "the pirq is already bound as MSI");
+        Pirq mapped = pirqs.getOrDefault(domain, Map.of()).get(pirq);
+        if (mapped == null || mapped.gsi() < 0) {
+            throw new HypervisorException(op, args.get(), "no such GSI pirq in the domain");
+        }
+        if (pin < 1 || pin > 4) {
+            throw new HypervisorException(op, args.get(), "no such pin (1-4: INTA-INTD)");
         }
         IntxBinding binding = new IntxBinding(guest, pin);
         for (Map.Entry<Integer, Set<IntxBinding>> other : intx.getOrDefault(domain, Map.of()).entrySet()) {

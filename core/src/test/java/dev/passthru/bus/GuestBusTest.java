@@ -23,7 +23,7 @@ class GuestBusTest {
 
     private final DeviceRig rig = new DeviceRig();
     /** Hot-plug slots 6-7 only, so that the range fills up quickly. */
-    private final GuestBus bus = new GuestBus(rig.hv, DeviceRig.DOMAIN, 6, 7);
+    private final GuestBus bus = new GuestBus(rig.faults, DeviceRig.DOMAIN, 6, 7);
 
     private static GuestBus.Plug plug(HostFunction f, int number) {
         return new GuestBus.Plug(number, f, ConfigOptions.DEFAULT, DeviceRig.YES);
@@ -96,7 +96,7 @@ class GuestBusTest {
     @Test
     void a_plug_that_fails_half_way_frees_the_slot_and_leaves_the_hypervisor_as_it_was() {
         HypervisorState before = rig.hv.state();
-        rig.hv.failCall(4);
+        rig.faults.failCall(4);
         assertThatThrownBy(() -> bus.plug(6, List.of(plug(rig.nic, 0), plug(rig.sixBars, 1)))).isInstanceOf(AttachFailed.class);
         assertThat(bus.state(6)).isEqualTo(SlotState.EMPTY);
         assertThat(rig.hv.state()).isEqualTo(before);

@@ -5,6 +5,8 @@ import dev.passthru.dump.DumpSource;
 import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.profile.ProfileSource;
+import dev.passthru.hypervisor.FaultyHypervisor;
+import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.sim.RamRange;
 import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
@@ -16,7 +18,8 @@ import java.util.List;
  * A simulated machine for device tests: the Intel 82576 NIC from examples/dumps (two memory
  * BARs, an I/O BAR, MSI-X in BAR 3 with the PBA two pages on, a 4 MiB ROM, INTx on GSI 16) and
  * the synthetic six-BAR, 64-vector function from examples/profiles, and domain 1 with 2 GiB of
- * RAM below 4 GiB and 4 GiB above.
+ * RAM below 4 GiB and 4 GiB above. Functions are attached through {@link #faults}, which can be
+ * told to fail a call.
  */
 public final class DeviceRig {
 
@@ -26,6 +29,7 @@ public final class DeviceRig {
     private static final Path EXAMPLES = Path.of("../examples");
 
     public final SimulatedHypervisor hv = new SimulatedHypervisor();
+    public final FaultyHypervisor faults = new FaultyHypervisor(hv);
     public final HostFunction nic = new DumpSource(EXAMPLES.resolve("dumps/intel-82576-nic.txt")).scan().functions().getFirst();
     public final HostFunction sixBars = new ProfileSource(EXAMPLES.resolve("profiles")).scan().functions().getFirst();
 
@@ -36,7 +40,12 @@ public final class DeviceRig {
     }
 
     public PassthroughDevice attach(HostFunction function, PciAddress guest, Placement placement) {
-        return PassthroughDevice.attach(hv, new AttachRequest(DOMAIN, guest, function, ConfigOptions.DEFAULT, placement), YES);
+        return attach(faults, function, guest, placement);
+    }
+
+    /** Attaches the function to domain 1 through {@code hypervisor}, a backend set up with this rig's functions. */
+    public static PassthroughDevice attach(Hypervisor hypervisor, HostFunction function, PciAddress guest, Placement placement) {
+        return PassthroughDevice.attach(hypervisor, new AttachRequest(DOMAIN, guest, function, ConfigOptions.DEFAULT, placement), YES);
     }
 
     public PassthroughDevice attach(HostFunction function, Placement placement) {

@@ -201,7 +201,7 @@ class PassthroughDeviceTest {
         HypervisorState before = rig.hv.state();
         PassthroughDevice d = rig.attach(rig.nic, Placement.NONE);
         placeAll(d);
-        rig.hv.failCall(1);
+        rig.faults.failCall(1);
         DetachReport report = d.detach();
         assertThat(report.state()).isEqualTo(DeviceState.NEEDS_CLEANUP);
         assertThat(report.failures()).hasSize(2);

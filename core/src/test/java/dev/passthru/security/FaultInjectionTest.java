@@ -1,26 +1,25 @@
 package dev.passthru.security;
 
 import dev.passthru.device.DetachReport;
-import dev.passthru.device.DeviceRig;
 import dev.passthru.device.DeviceState;
+import dev.passthru.device.FaultRig;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.device.Placement;
-import dev.passthru.hypervisor.sim.HypervisorState;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 import static dev.passthru.pci.PciRegs.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A failure at every hypervisor call of detach, of a BAR move and of an MSI-X enable, one call
- * at a time (attach has its own exhaustive test, AttachTransactionTest): detach reports each
- * failure once and a second detach finishes the job; a move or an enable that fails leaves
- * what the device believes and what the hypervisor holds the same, and the guest sees no error.
+ * at a time (attach has its own exhaustive test, AttachTransactionTest), over each backend:
+ * detach reports each failure once and a second detach finishes the job; a move or an enable
+ * that fails leaves what the device believes and what the hypervisor holds the same, and the
+ * guest sees no error.
  */
 class FaultInjectionTest {
 
@@ -36,54 +35,57 @@ class FaultInjectionTest {
         d.configWrite(0x70 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
     }
 
-    private static int calls(Runnable work, DeviceRig rig) {
+    private static int calls(Runnable work, FaultRig rig) {
         long before = rig.hv.calls();
         work.run();
         return (int) (rig.hv.calls() - before);
     }
 
-    @Test
-    void a_failure_at_any_call_of_detach_is_reported_once_and_a_second_detach_releases_everything() {
+    @ParameterizedTest
+    @MethodSource("dev.passthru.device.FaultRig#backends")
+    void a_failure_at_any_call_of_detach_is_reported_once_and_a_second_detach_releases_everything(FaultRig.Backend backend) {
         int total;
         {
-            DeviceRig rig = new DeviceRig();
-            PassthroughDevice d = rig.attach(rig.nic, PLACED);
+            FaultRig rig = backend.rig();
+            PassthroughDevice d = rig.attach(PLACED);
             enableMsix(d);
             total = calls(d::detach, rig);
         }
         assertThat(total).isGreaterThan(10);
         for (int failing = 1; failing <= total; failing++) {
-            DeviceRig rig = new DeviceRig();
-            HypervisorState empty = rig.hv.state();
-            PassthroughDevice d = rig.attach(rig.nic, PLACED);
+            FaultRig rig = backend.rig();
+            Object empty = rig.backend.held();
+            PassthroughDevice d = rig.attach(PLACED);
             enableMsix(d);
             rig.hv.failCall(failing);
             DetachReport first = d.detach();
             assertThat(first.state()).isEqualTo(DeviceState.NEEDS_CLEANUP);
             assertThat(first.failures().stream().filter(f -> f.contains("injected fault"))).as("call %d", failing).hasSize(1);
             assertThat(d.detach().clean()).isTrue();
-            assertThat(rig.hv.state()).as("call %d", failing).isEqualTo(empty);
+            assertThat(rig.backend.held()).as("call %d", failing).isEqualTo(empty);
         }
     }
 
-    @Test
-    void a_failure_at_any_call_of_a_bar_move_or_an_msix_enable_leaves_device_and_hypervisor_agreeing() {
+    @ParameterizedTest
+    @MethodSource("dev.passthru.device.FaultRig#backends")
+    void a_failure_at_any_call_of_a_bar_move_or_an_msix_enable_leaves_device_and_hypervisor_agreeing(FaultRig.Backend backend) {
         for (String operation : List.of("move", "msix")) {
             int total;
             {
-                DeviceRig rig = new DeviceRig();
-                PassthroughDevice d = rig.attach(rig.nic, PLACED);
+                FaultRig rig = backend.rig();
+                PassthroughDevice d = rig.attach(PLACED);
                 total = calls(() -> act(operation, d), rig);
             }
             assertThat(total).as(operation).isPositive();
             for (int failing = 1; failing <= total; failing++) {
-                DeviceRig rig = new DeviceRig();
-                PassthroughDevice d = rig.attach(rig.nic, PLACED);
+                FaultRig rig = backend.rig();
+                Object empty = rig.backend.held();
+                PassthroughDevice d = rig.attach(PLACED);
                 rig.hv.failCall(failing);
                 act(operation, d);
-                assertThat(mappedByHypervisor(rig)).as("%s, call %d", operation, failing).isEqualTo(mappedByDevice(d));
+                assertThat(rig.backend.mappedFrames()).as("%s, call %d", operation, failing).isEqualTo(FaultRig.mappedByDevice(d));
                 assertThat(d.detach().clean()).as("%s, call %d", operation, failing).isTrue();
-                assertThat(rig.hv.state().entries()).isZero();
+                assertThat(rig.backend.held()).isEqualTo(empty);
             }
         }
     }
@@ -94,19 +96,5 @@ class FaultInjectionTest {
         } else {
             enableMsix(d);
         }
-    }
-
-    private static Set<String> mappedByHypervisor(DeviceRig rig) {
-        Set<String> gfns = new TreeSet<>();
-        rig.hv.state().domains().forEach(dom -> dom.p2m().forEach(m -> gfns.add(m.gfn() + "/" + m.pages() + "x" + m.pageSize())));
-        return gfns;
-    }
-
-    private static Set<String> mappedByDevice(PassthroughDevice d) {
-        Set<String> gfns = new TreeSet<>();
-        for (int slot = 0; slot <= 6; slot++) {
-            d.mappedRuns(slot).forEach(r -> gfns.add("0x" + Long.toHexString(r.guestFrame()) + "/" + r.pages() + "x" + r.pageSize()));
-        }
-        return gfns;
     }
 }

@@ -44,7 +44,7 @@ final class FakeXenControl implements XenControl {
 
     /** Everything Xen holds, for before/after comparisons. */
     String held() {
-        return "assigned=" + assigned + " p2m=" + p2m.size() + " permissions=" + permissions + " pirqs=" + pirqs
+        return "assigned=" + assigned + " p2m=" + p2m + " permissions=" + permissions + " pirqs=" + pirqs
                 + " bindings=" + bindings;
     }
 

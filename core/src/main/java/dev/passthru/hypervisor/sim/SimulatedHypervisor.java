@@ -22,9 +22,10 @@ import java.util.function.Supplier;
  * size, I/O port ranges, pirqs, INTx and MSI bindings, which domain owns which function) and
  * refuses, with a reason, what a real one must refuse: above all a mapping of machine memory
  * that is not inside a BAR or ROM of a function the domain owns, so that no BAR relocation
- * ever lets a guest reach other host memory. It counts calls, can be told to fail the n-th
- * call from now (to test that callers undo what they did), and gives its whole state as
- * values. Calls are serialized: one lock for the whole machine, as the tables are small.
+ * ever lets a guest reach other host memory. It counts calls and gives its whole state as
+ * values (faults are injected in front of it, or of any backend, by
+ * {@link dev.passthru.hypervisor.FaultyHypervisor}). Calls are serialized: one lock for the
+ * whole machine, as the tables are small.
  */
 public final class SimulatedHypervisor implements Hypervisor {
 
@@ -44,7 +45,6 @@ public final class SimulatedHypervisor implements Hypervisor {
     private final TreeMap<String, Long> counts = new TreeMap<>();
     private final TreeMap<String, Long> injections = new TreeMap<>();
     private long calls;
-    private long failingCall;
 
     /** Makes a machine function known, with its BARs and ROM at their machine addresses. */
     public synchronized void addMachineFunction(PciAddress address, BarLayout bars) {
@@ -124,15 +124,7 @@ public final class SimulatedHypervisor implements Hypervisor {
         domains.remove(id);
     }
 
-    /** Makes the {@code n}-th call from now (1: the next one) fail with an injected fault. */
-    public synchronized void failCall(long n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("calls count from 1");
-        }
-        failingCall = calls + n;
-    }
-
-    /** Calls made so far, failed ones included. */
+    /** Calls made so far, refused ones included. */
     public synchronized long calls() {
         return calls;
     }
@@ -394,13 +386,10 @@ public final class SimulatedHypervisor implements Hypervisor {
         return new TreeMap<>(injections);
     }
 
-    /** Counts the call, injects the fault when it is due, and finds the domain. */
+    /** Counts the call and finds the domain. */
     private SimDomain enter(String op, int domain, Supplier<String> args) {
         calls++;
         counts.merge(op, 1L, Long::sum);
-        if (calls == failingCall) {
-            throw new HypervisorException(op, args.get(), "injected fault (call " + calls + ")");
-        }
         SimDomain d = domains.get(domain);
         if (d == null) {
             throw new HypervisorException(op, args.get(), "no such domain");

@@ -9,10 +9,10 @@ import org.junit.jupiter.api.BeforeEach;
 
 import java.util.List;
 
-/** The port's contract on the simulated hypervisor. */
+/** The port's contract on the simulated hypervisor (and, in subclasses, through decorators over it). */
 class SimulatedHypervisorContractTest extends HypervisorContract {
 
-    private final SimulatedHypervisor hv = new SimulatedHypervisor();
+    final SimulatedHypervisor hv = new SimulatedHypervisor();
 
     @BeforeEach
     void machine() {

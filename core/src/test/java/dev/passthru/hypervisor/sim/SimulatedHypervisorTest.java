@@ -113,18 +113,6 @@ class SimulatedHypervisorTest {
     }
 
     @Test
-    void fails_the_call_it_is_told_to_and_changes_nothing_then() {
-        HypervisorState before = hv.state();
-        hv.failCall(2);
-        hv.mapMmio(1, pages(0xc000_0000L, NIC_BAR, 1));
-        assertThatThrownBy(() -> hv.mapIoPorts(1, 0xc000, 0x1000, 32))
-                .hasMessage("map_ioports(domain 1, guest 0xc000, machine 0x1000, 32 ports): injected fault (call 3)");
-        hv.unmapMmio(1, pages(0xc000_0000L, NIC_BAR, 1));
-        assertThat(hv.state()).isEqualTo(before);
-        assertThat(hv.operationCounts()).containsEntry("map_ioports", 1L).containsEntry("map_mmio", 1L);
-    }
-
-    @Test
     void writes_its_state_as_json() throws Exception {
         int pirq = hv.mapMsi(1, NIC, true, 0, 0xfee00000L, 0x40);
         hv.bindMsi(1, pirq, 0xfee0_1000L, 0x0031);
