@@ -2,6 +2,7 @@ package dev.passthru.xen;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,13 +12,25 @@ import java.util.TreeSet;
 /**
  * A stand-in for libxenctrl in unit tests of {@link XenHypervisor}: it keeps what real Xen
  * would hold (assignments, p2m entries, permissions, pirqs, bindings) so a test can see that
- * everything made is taken down, and fails a chosen call with an errno as Xen would. Given a
- * real {@link XenControl}, it makes each call there first and keeps the same ledger of what
- * real Xen accepted: how the contract runs on real Xen.
+ * everything made is taken down, refuses what Xen refuses with Xen's errno (its contract,
+ * {@link XenControlContract}, is checked on real Xen too), and fails a chosen call with an
+ * errno as Xen would. Given a real {@link XenControl}, it makes each call there first, leaves
+ * the refusing to it, and keeps the same ledger of what real Xen accepted: how the port's
+ * contract runs on real Xen.
  */
 final class FakeXenControl implements XenControl {
 
+    static final int EPERM = 1;
+    static final int ESRCH = 3;
     static final int EBUSY = 16;
+    static final int ENODEV = 19;
+    static final int EINVAL = 22;
+
+    private record Frames(int domain, long mfn, long frames) {
+        boolean cover(int d, long from, long count) {
+            return d == domain && from >= mfn && from + count <= mfn + frames;
+        }
+    }
 
     final List<String> calls = new ArrayList<>();
     final Map<Integer, Integer> assigned = new TreeMap<>();
@@ -25,6 +38,7 @@ final class FakeXenControl implements XenControl {
     final Set<String> permissions = new TreeSet<>();
     final Map<Integer, String> pirqs = new TreeMap<>();
     final Set<String> bindings = new TreeSet<>();
+    private final Set<Frames> iomem = new HashSet<>();
     private final Map<String, Integer> failing = new HashMap<>();
     private final XenControl real;
     private int nextPirq = 55;
@@ -42,11 +56,25 @@ final class FakeXenControl implements XenControl {
         failing.put(function, nth);
     }
 
+    /** The domain is destroyed: Xen takes back all it held, its functions going back to quarantine. */
+    void destroy(int domain) {
+        alive.remove(domain);
+        assigned.values().removeIf(owner -> owner == domain);
+        p2m.keySet().removeIf(k -> k.startsWith(domain + "/"));
+        permissions.removeIf(p -> p.startsWith(domain + " "));
+        iomem.removeIf(f -> f.domain() == domain);
+        pirqs.values().removeIf(p -> p.startsWith(domain + " "));
+        bindings.removeIf(b -> b.startsWith(domain + " "));
+    }
+
     /** Everything Xen holds, for before/after comparisons. */
     String held() {
         return "assigned=" + assigned + " p2m=" + p2m + " permissions=" + permissions + " pirqs=" + pirqs
                 + " bindings=" + bindings;
     }
+
+    /** Domains that exist and run: the tests' domains 1 and 2; the rest were never made. */
+    final Set<Integer> alive = new TreeSet<>(Set.of(1, 2));
 
     private void call(String function, String args) {
         calls.add(function + "(" + args + ")");
@@ -60,15 +88,25 @@ final class FakeXenControl implements XenControl {
         }
     }
 
-    /** Domains a test says are gone; the rest are alive. */
-    final Set<Integer> gone = new TreeSet<>();
+    /** Records a call on a domain; on a domain that does not exist, fails as Xen does. */
+    private void call(String function, int domain, String args) {
+        call(function, args);
+        refuse(!alive.contains(domain), function, args, ESRCH);
+    }
+
+    /** Fails with Xen's errno when Xen would refuse; the real Xen behind a ledger refuses by itself. */
+    private void refuse(boolean refused, String function, String args, int errno) {
+        if (refused && real == null) {
+            throw new XenCallFailed(function, args, errno);
+        }
+    }
 
     @Override
     public DomainState domainState(int domain) {
         if (real != null) {
             return real.domainState(domain);
         }
-        return gone.contains(domain) ? DomainState.GONE : DomainState.ALIVE;
+        return alive.contains(domain) ? DomainState.ALIVE : DomainState.GONE;
     }
 
     @Override
@@ -78,7 +116,9 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void assignDevice(int domain, int sbdf, boolean relaxedRdm) {
-        call("xc_assign_device", domain + "," + XenSbdf.text(sbdf) + "," + (relaxedRdm ? "relaxed" : "strict"));
+        String args = domain + "," + XenSbdf.text(sbdf) + "," + (relaxedRdm ? "relaxed" : "strict");
+        call("xc_assign_device", domain, args);
+        refuse(assigned.containsKey(sbdf), "xc_assign_device", args, EBUSY);
         if (real != null) {
             real.assignDevice(domain, sbdf, relaxedRdm);
         }
@@ -87,7 +127,9 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void deassignDevice(int domain, int sbdf) {
-        call("xc_deassign_device", domain + "," + XenSbdf.text(sbdf));
+        String args = domain + "," + XenSbdf.text(sbdf);
+        call("xc_deassign_device", domain, args);
+        refuse(!Integer.valueOf(domain).equals(assigned.get(sbdf)), "xc_deassign_device", args, ENODEV);
         if (real != null) {
             real.deassignDevice(domain, sbdf);
         }
@@ -96,7 +138,9 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void memoryMapping(int domain, long gfn, long mfn, long frames, boolean add) {
-        call("xc_domain_memory_mapping", String.format("%d,0x%x,0x%x,%d,%s", domain, gfn, mfn, frames, add ? "add" : "remove"));
+        String args = String.format("%d,0x%x,0x%x,%d,%s", domain, gfn, mfn, frames, add ? "add" : "remove");
+        call("xc_domain_memory_mapping", domain, args);
+        refuse(iomem.stream().noneMatch(f -> f.cover(domain, mfn, frames)), "xc_domain_memory_mapping", args, EPERM);
         if (real != null) {
             real.memoryMapping(domain, gfn, mfn, frames, add);
         }
@@ -111,7 +155,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void ioportMapping(int domain, int guestPort, int machinePort, int count, boolean add) {
-        call("xc_domain_ioport_mapping", String.format("%d,0x%x,0x%x,%d,%s", domain, guestPort, machinePort, count, add ? "add" : "remove"));
+        call("xc_domain_ioport_mapping", domain, String.format("%d,0x%x,0x%x,%d,%s", domain, guestPort, machinePort, count, add ? "add" : "remove"));
         if (real != null) {
             real.ioportMapping(domain, guestPort, machinePort, count, add);
         }
@@ -126,16 +170,21 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void iomemPermission(int domain, long mfn, long frames, boolean allow) {
-        call("xc_domain_iomem_permission", String.format("%d,0x%x,%d,%s", domain, mfn, frames, allow ? "allow" : "deny"));
+        call("xc_domain_iomem_permission", domain, String.format("%d,0x%x,%d,%s", domain, mfn, frames, allow ? "allow" : "deny"));
         if (real != null) {
             real.iomemPermission(domain, mfn, frames, allow);
         }
         permit(domain + " iomem 0x" + Long.toHexString(mfn) + "+" + frames, allow);
+        if (allow) {
+            iomem.add(new Frames(domain, mfn, frames));
+        } else {
+            iomem.remove(new Frames(domain, mfn, frames));
+        }
     }
 
     @Override
     public void ioportPermission(int domain, int port, int count, boolean allow) {
-        call("xc_domain_ioport_permission", String.format("%d,0x%x,%d,%s", domain, port, count, allow ? "allow" : "deny"));
+        call("xc_domain_ioport_permission", domain, String.format("%d,0x%x,%d,%s", domain, port, count, allow ? "allow" : "deny"));
         if (real != null) {
             real.ioportPermission(domain, port, count, allow);
         }
@@ -144,7 +193,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void irqPermission(int domain, int pirq, boolean allow) {
-        call("xc_domain_irq_permission", domain + "," + pirq + "," + (allow ? "allow" : "deny"));
+        call("xc_domain_irq_permission", domain, domain + "," + pirq + "," + (allow ? "allow" : "deny"));
         if (real != null) {
             real.irqPermission(domain, pirq, allow);
         }
@@ -161,7 +210,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public int mapPirqGsi(int domain, int gsi) {
-        call("xc_physdev_map_pirq", domain + ",gsi " + gsi);
+        call("xc_physdev_map_pirq", domain, domain + ",gsi " + gsi);
         int pirq = real != null ? real.mapPirqGsi(domain, gsi) : gsi;
         pirqs.put(pirq, domain + " gsi " + gsi);
         return pirq;
@@ -169,7 +218,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public int mapPirqMsi(int domain, int wanted, int bus, int devfn, int entry, long tableBase) {
-        call("xc_physdev_map_pirq_msi", String.format("%d,pirq %d,%02x:%02x.%d,entry %d,table 0x%x", domain, wanted, bus,
+        call("xc_physdev_map_pirq_msi", domain, String.format("%d,pirq %d,%02x:%02x.%d,entry %d,table 0x%x", domain, wanted, bus,
                 devfn >> 3, devfn & 7, entry, tableBase));
         int pirq = real != null ? real.mapPirqMsi(domain, wanted, bus, devfn, entry, tableBase)
                 : wanted != ANY_PIRQ ? wanted : nextPirq++;
@@ -179,7 +228,8 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void unmapPirq(int domain, int pirq) {
-        call("xc_physdev_unmap_pirq", domain + "," + pirq);
+        call("xc_physdev_unmap_pirq", domain, domain + "," + pirq);
+        refuse(!pirqs.containsKey(pirq), "xc_physdev_unmap_pirq", domain + "," + pirq, EINVAL);
         if (real != null) {
             real.unmapPirq(domain, pirq);
         }
@@ -188,7 +238,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void bindPciIrq(int domain, int pirq, int bus, int device, int intx) {
-        call("xc_domain_bind_pt_pci_irq", domain + "," + pirq + "," + bus + ":" + device + " INT" + (char) ('A' + intx));
+        call("xc_domain_bind_pt_pci_irq", domain, domain + "," + pirq + "," + bus + ":" + device + " INT" + (char) ('A' + intx));
         if (real != null) {
             real.bindPciIrq(domain, pirq, bus, device, intx);
         }
@@ -197,7 +247,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void unbindPciIrq(int domain, int pirq, int bus, int device, int intx) {
-        call("xc_domain_unbind_pt_irq", domain + "," + pirq + "," + bus + ":" + device + " INT" + (char) ('A' + intx));
+        call("xc_domain_unbind_pt_irq", domain, domain + "," + pirq + "," + bus + ":" + device + " INT" + (char) ('A' + intx));
         if (real != null) {
             real.unbindPciIrq(domain, pirq, bus, device, intx);
         }
@@ -206,7 +256,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void updateMsiIrq(int domain, int vector, int pirq, int flags) {
-        call("xc_domain_update_msi_irq", String.format("%d,vector 0x%x,pirq %d,flags 0x%x", domain, vector, pirq, flags));
+        call("xc_domain_update_msi_irq", domain, String.format("%d,vector 0x%x,pirq %d,flags 0x%x", domain, vector, pirq, flags));
         if (real != null) {
             real.updateMsiIrq(domain, vector, pirq, flags);
         }
@@ -215,7 +265,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void unbindMsiIrq(int domain, int vector, int pirq, int flags) {
-        call("xc_domain_unbind_msi_irq", String.format("%d,vector 0x%x,pirq %d,flags 0x%x", domain, vector, pirq, flags));
+        call("xc_domain_unbind_msi_irq", domain, String.format("%d,vector 0x%x,pirq %d,flags 0x%x", domain, vector, pirq, flags));
         if (real != null) {
             real.unbindMsiIrq(domain, vector, pirq, flags);
         }
@@ -224,7 +274,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void setPciIntxLevel(int domain, int bus, int device, int intx, boolean asserted) {
-        call("xendevicemodel_set_pci_intx_level", domain + "," + bus + ":" + device + " INT" + (char) ('A' + intx) + "," + (asserted ? 1 : 0));
+        call("xendevicemodel_set_pci_intx_level", domain, domain + "," + bus + ":" + device + " INT" + (char) ('A' + intx) + "," + (asserted ? 1 : 0));
         if (real != null) {
             real.setPciIntxLevel(domain, bus, device, intx, asserted);
         }
@@ -232,7 +282,7 @@ final class FakeXenControl implements XenControl {
 
     @Override
     public void injectMsi(int domain, long address, int data) {
-        call("xendevicemodel_inject_msi", String.format("%d,0x%x,0x%x", domain, address, data));
+        call("xendevicemodel_inject_msi", domain, String.format("%d,0x%x,0x%x", domain, address, data));
         if (real != null) {
             real.injectMsi(domain, address, data);
         }

@@ -5,8 +5,6 @@ import dev.passthru.hypervisor.HypervisorContract;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.RdmPolicy;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.util.List;
 
 /**
@@ -74,25 +72,16 @@ public final class RealXenContract extends HypervisorContract {
     }
 
     /** Arguments: the function (assignable, domain 1 running), its BAR 0 address, its GSI. */
-    public static void main(String[] args) throws ReflectiveOperationException {
+    public static void main(String[] args) {
         PciAddress function = PciAddress.parse(args[0]);
         long bar = Long.decode(args[1]);
         int gsi = Integer.parseInt(args[2]);
         try (ForeignXenControl xen = new ForeignXenControl()) {
-            for (String name : APPLICABLE) {
-                Method test = HypervisorContract.class.getDeclaredMethod(name);
-                test.setAccessible(true);
-                try {
-                    RealXenContract contract = new RealXenContract(xen, function, bar, gsi);
-                    test.invoke(contract);
-                    contract.hypervisor.deassignDevice(1, function);
-                    System.out.println("PT-CONTRACT pass " + name);
-                } catch (InvocationTargetException e) {
-                    System.out.println("PT-CONTRACT fail " + name + ": " + e.getCause());
-                } catch (RuntimeException e) {
-                    System.out.println("PT-CONTRACT fail " + name + ": " + e);
-                }
-            }
+            Dom0Cases.run("PT-CONTRACT", HypervisorContract.class, APPLICABLE, test -> {
+                RealXenContract contract = new RealXenContract(xen, function, bar, gsi);
+                test.invoke(contract);
+                contract.hypervisor.deassignDevice(1, function);
+            });
         }
     }
 }
