@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The checks of QEMU's edu (no driver, no reset, one 1 MiB BAR) in XenGuestTest's guest a:
  * assigned through Xen, enumerated and read by the guest through the mapping, its BAR moved,
  * and nothing of it left in Xen after detach; then the hypervisor port's contract and the
- * mapping cost on real Xen, and XenControl's contract on Xen itself.
+ * mapping cost on real Xen, and XenControl's and IoreqCalls' contracts on Xen itself.
  */
 final class EduOnXen {
 
@@ -65,6 +65,9 @@ final class EduOnXen {
         assertThat(sections.get("PT-XENCONTROL")).as("what the stand-in libxenctrl does is what Xen does, where it applies")
                 .contains(RealXenControlContract.APPLICABLE.stream().map(name -> "PT-XENCONTROL pass " + name).toList())
                 .doesNotContain("PT-XENCONTROL fail");
+        assertThat(sections.get("PT-IOREQ")).as("what the stand-in ioreq calls do is what Xen and the event channel driver do")
+                .contains(RealIoreqCallsContract.APPLICABLE.stream().map(name -> "PT-IOREQ pass " + name).toList())
+                .doesNotContain("PT-IOREQ fail");
 
         String cost = sections.get("PT-COST");
         assertThat(cost).as(all).contains("PT-COST 128 MiB, 64 frames per call: map 512 calls");
