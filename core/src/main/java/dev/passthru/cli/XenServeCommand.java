@@ -11,13 +11,13 @@ import dev.passthru.host.HostFunction;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.sysfs.SysfsReset;
 import dev.passthru.host.sysfs.SysfsSource;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.AssignmentSpec;
 import dev.passthru.spec.SpecParser;
 import dev.passthru.xen.ForeignIoreqCalls;
 import dev.passthru.xen.ForeignXenControl;
 import dev.passthru.xen.IoreqServer;
-import dev.passthru.xen.XenCallFailed;
 import dev.passthru.xen.XenDeviceModel;
 import dev.passthru.xen.XenHypervisor;
 import dev.passthru.xen.XenLibraries;
@@ -135,7 +135,7 @@ final class XenServeCommand implements Callable<Integer> {
                 out.printf("attached %s to domain %d as %s (%s)%n", function.address(), domain, guest,
                         attached.resetMethod() != null ? "reset: " + attached.resetMethod() : "not reset: it cannot be");
             }
-        } catch (AttachFailed | IOException | XenCallFailed e) {
+        } catch (AttachFailed | IOException | NativeCallFailed e) {
             Runtime.getRuntime().removeShutdownHook(hook);
             out.println("attach failed: " + e.getMessage());
             stop(model, out, calls, control);

@@ -1,23 +1,29 @@
 package dev.passthru.os;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * {@link UnixSockets} on the C library of Linux x86-64, through java.lang.foreign. Every call
- * captures errno; structures (msghdr, iovec, cmsghdr, sockaddr_un) are laid out here once.
- * Memory for a call lives in a confined arena for that call only.
+ * works in its thread's {@link CallMemory}: a message's msghdr, iovec, control buffer and data
+ * are laid out in the scratch segment, so sending and receiving allocate nothing.
+ *
+ * <pre>
+ * scratch  0               64         80                           160
+ *          | msghdr (56)   | iovec    | cmsghdr + 16 fds (80)      | data ...
+ * msghdr:  name 0, namelen 8, iov 16, iovlen 24, control 32, controllen 40, flags 48
+ * iovec:   base 0, len 8;  cmsghdr: len 0 (size_t), level 8, type 12, data 16
+ * </pre>
  */
 public final class ForeignUnixSockets implements UnixSockets {
 
@@ -34,20 +40,18 @@ public final class ForeignUnixSockets implements UnixSockets {
     private static final long CMSG_HEADER = 16;
     private static final int SUN_PATH = 108;
 
-    /** struct iovec { void *iov_base; size_t iov_len; } */
-    private static final StructLayout IOVEC = MemoryLayout.structLayout(ADDRESS.withName("base"), JAVA_LONG.withName("len"));
-    /** struct msghdr on x86-64, 56 bytes. */
-    private static final StructLayout MSGHDR = MemoryLayout.structLayout(
-            ADDRESS.withName("name"), JAVA_INT.withName("namelen"), MemoryLayout.paddingLayout(4),
-            ADDRESS.withName("iov"), JAVA_LONG.withName("iovlen"),
-            ADDRESS.withName("control"), JAVA_LONG.withName("controllen"),
-            JAVA_INT.withName("flags"), MemoryLayout.paddingLayout(4));
-    private static final VarHandle IOV_BASE = IOVEC.varHandle(MemoryLayout.PathElement.groupElement("base"));
-    private static final VarHandle IOV_LEN = IOVEC.varHandle(MemoryLayout.PathElement.groupElement("len"));
-    private static final VarHandle MSG_IOV = MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("iov"));
-    private static final VarHandle MSG_IOVLEN = MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("iovlen"));
-    private static final VarHandle MSG_CONTROL = MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("control"));
-    private static final VarHandle MSG_CONTROLLEN = MSGHDR.varHandle(MemoryLayout.PathElement.groupElement("controllen"));
+    private static final long MSG_AT = 0;
+    private static final long MSG_NAME = 0;
+    private static final long MSG_NAMELEN = 8;
+    private static final long MSG_IOV = 16;
+    private static final long MSG_IOVLEN = 24;
+    private static final long MSG_CONTROL = 32;
+    private static final long MSG_CONTROLLEN = 40;
+    private static final long MSG_FLAGS = 48;
+    private static final long IOV_AT = 64;
+    private static final long IOV_LEN = 8;
+    private static final long CONTROL_AT = 80;
+    private static final long DATA_AT = CONTROL_AT + space(MAX_FDS);
 
     private static final MethodHandle SOCKETPAIR = function("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SOCKET = function("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
@@ -64,15 +68,15 @@ public final class ForeignUnixSockets implements UnixSockets {
 
     @Override
     public int[] socketPair() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment pair = arena.allocate(JAVA_INT, 2);
-            int result = (int) SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair);
-            check("socketpair", result, state);
-            return new int[] {pair.getAtIndex(JAVA_INT, 0), pair.getAtIndex(JAVA_INT, 1)};
+        CallMemory memory = CallMemory.current();
+        MemorySegment pair = memory.scratch(8);
+        try {
+            memory.check((int) SOCKETPAIR.invokeExact(memory.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair),
+                    "socketpair", "");
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+        return new int[] {pair.getAtIndex(JAVA_INT, 0), pair.getAtIndex(JAVA_INT, 1)};
     }
 
     @Override
@@ -81,18 +85,19 @@ public final class ForeignUnixSockets implements UnixSockets {
         if (name.length >= SUN_PATH) {
             throw new IllegalArgumentException(path + ": longer than a unix socket path may be (107 bytes)");
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            int fd = (int) SOCKET.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            check("socket", fd, state);
-            MemorySegment address = arena.allocate(2 + SUN_PATH);
+        CallMemory memory = CallMemory.current();
+        try {
+            int fd = memory.check((int) SOCKET.invokeExact(memory.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
+                    "socket", "AF_UNIX");
+            MemorySegment address = memory.scratch(2 + SUN_PATH);
+            address.fill((byte) 0);
             address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
-            MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
-            int result = (int) CONNECT.invokeExact(state, fd, address, 2 + name.length + 1);
+            MemorySegment.copy(name, 0, address, JAVA_BYTE, 2, name.length);
+            int result = (int) CONNECT.invokeExact(memory.state(), fd, address, 2 + name.length + 1);
             if (result < 0) {
-                int errno = NativeCalls.errno(state);
+                int errno = memory.errno();
                 close(fd);
-                throw new NativeException("connect " + path, errno);
+                throw new NativeCallFailed("connect", path, errno);
             }
             return fd;
         } catch (Throwable t) {
@@ -102,136 +107,136 @@ public final class ForeignUnixSockets implements UnixSockets {
 
     @Override
     public Received receive(int fd, byte[] into, int offset, int length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment buffer = arena.allocate(Math.max(1, length));
-            MemorySegment iov = arena.allocate(IOVEC);
-            IOV_BASE.set(iov, 0L, buffer);
-            IOV_LEN.set(iov, 0L, (long) length);
-            long controlSize = space(MAX_FDS);
-            MemorySegment control = arena.allocate(controlSize, 8);
-            MemorySegment message = arena.allocate(MSGHDR);
-            MSG_IOV.set(message, 0L, iov);
-            MSG_IOVLEN.set(message, 0L, 1L);
-            MSG_CONTROL.set(message, 0L, control);
-            MSG_CONTROLLEN.set(message, 0L, controlSize);
-            long got;
+        IntStream.Builder fds = IntStream.builder();
+        int bytes = receive(fd, into, offset, length, fds);
+        return new Received(bytes, fds.build().toArray());
+    }
+
+    @Override
+    public int receive(int fd, byte[] into, int offset, int length, IntConsumer passed) {
+        CallMemory memory = CallMemory.current();
+        MemorySegment scratch = memory.scratch(DATA_AT + Math.max(1, length));
+        long base = scratch.address();
+        message(scratch);
+        scratch.set(JAVA_LONG, MSG_AT + MSG_CONTROL, base + CONTROL_AT);
+        scratch.set(JAVA_LONG, MSG_AT + MSG_CONTROLLEN, space(MAX_FDS));
+        scratch.set(JAVA_LONG, IOV_AT, base + DATA_AT);
+        scratch.set(JAVA_LONG, IOV_AT + IOV_LEN, (long) length);
+        long got;
+        try {
             do {
-                got = (long) RECVMSG.invokeExact(state, fd, message, MSG_CMSG_CLOEXEC);
-            } while (got < 0 && NativeCalls.errno(state) == EINTR);
-            if (got < 0) {
-                throw new NativeException("recvmsg", NativeCalls.errno(state));
-            }
-            MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, offset, (int) got);
-            return new Received((int) got, fds(control, (long) MSG_CONTROLLEN.get(message, 0L)));
+                got = (long) RECVMSG.invokeExact(memory.state(), fd, scratch, MSG_CMSG_CLOEXEC);
+            } while (got < 0 && memory.errno() == EINTR);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+        if (got < 0) {
+            throw new NativeCallFailed("recvmsg", "fd " + fd, memory.errno());
+        }
+        MemorySegment.copy(scratch, JAVA_BYTE, DATA_AT, into, offset, (int) got);
+        passFds(scratch, scratch.get(JAVA_LONG, MSG_AT + MSG_CONTROLLEN), passed);
+        return (int) got;
     }
 
-    /** The descriptors of the SCM_RIGHTS messages in a control buffer {@code used} bytes long. */
-    private static int[] fds(MemorySegment control, long used) {
-        int[] found = new int[0];
+    /** Hands over the descriptors of the SCM_RIGHTS messages in the control buffer, {@code used} bytes long. */
+    private static void passFds(MemorySegment scratch, long used, IntConsumer passed) {
         long at = 0;
         while (at + CMSG_HEADER <= used) {
-            long length = control.get(JAVA_LONG, at);
-            int level = control.get(JAVA_INT, at + 8);
-            int type = control.get(JAVA_INT, at + 12);
+            long length = scratch.get(JAVA_LONG, CONTROL_AT + at);
+            int level = scratch.get(JAVA_INT, CONTROL_AT + at + 8);
+            int type = scratch.get(JAVA_INT, CONTROL_AT + at + 12);
             if (length < CMSG_HEADER) {
-                break;
+                return;
             }
             if (level == SOL_SOCKET && type == SCM_RIGHTS) {
-                int count = (int) ((length - CMSG_HEADER) / 4);
-                int[] more = new int[found.length + count];
-                System.arraycopy(found, 0, more, 0, found.length);
-                for (int i = 0; i < count; i++) {
-                    more[found.length + i] = control.get(JAVA_INT, at + CMSG_HEADER + 4L * i);
+                for (long i = 0; i < (length - CMSG_HEADER) / 4; i++) {
+                    passed.accept(scratch.get(JAVA_INT, CONTROL_AT + at + CMSG_HEADER + 4 * i));
                 }
-                found = more;
             }
             at += (length + 7) & ~7L;
         }
-        return found;
     }
 
     @Override
     public void send(int fd, byte[] data, int length, int... fds) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment buffer = arena.allocate(Math.max(1, length));
-            MemorySegment.copy(data, 0, buffer, ValueLayout.JAVA_BYTE, 0, length);
-            MemorySegment iov = arena.allocate(IOVEC);
-            MemorySegment message = arena.allocate(MSGHDR);
-            MSG_IOV.set(message, 0L, iov);
-            MSG_IOVLEN.set(message, 0L, 1L);
-            long sent = 0;
-            boolean first = true;
-            while (sent < length) {
-                IOV_BASE.set(iov, 0L, buffer.asSlice(sent));
-                IOV_LEN.set(iov, 0L, length - sent);
-                if (first && fds.length > 0) {
-                    long controlSize = space(fds.length);
-                    MemorySegment control = arena.allocate(controlSize, 8);
-                    control.set(JAVA_LONG, 0, CMSG_HEADER + 4L * fds.length);
-                    control.set(JAVA_INT, 8, SOL_SOCKET);
-                    control.set(JAVA_INT, 12, SCM_RIGHTS);
-                    for (int i = 0; i < fds.length; i++) {
-                        control.set(JAVA_INT, CMSG_HEADER + 4L * i, fds[i]);
-                    }
-                    MSG_CONTROL.set(message, 0L, control);
-                    MSG_CONTROLLEN.set(message, 0L, controlSize);
-                } else {
-                    MSG_CONTROL.set(message, 0L, MemorySegment.NULL);
-                    MSG_CONTROLLEN.set(message, 0L, 0L);
-                }
-                long done = (long) SENDMSG.invokeExact(state, fd, message, MSG_NOSIGNAL);
-                if (done < 0) {
-                    int errno = NativeCalls.errno(state);
-                    if (errno == EINTR) {
-                        continue;
-                    }
-                    throw new NativeException("sendmsg", errno);
-                }
-                sent += done;
-                first = false;
+        if (fds.length > MAX_FDS) {
+            throw new IllegalArgumentException(fds.length + " descriptors in one message; at most " + MAX_FDS);
+        }
+        CallMemory memory = CallMemory.current();
+        MemorySegment scratch = memory.scratch(DATA_AT + Math.max(1, length));
+        long base = scratch.address();
+        MemorySegment.copy(data, 0, scratch, JAVA_BYTE, DATA_AT, length);
+        message(scratch);
+        if (fds.length > 0) {
+            scratch.set(JAVA_LONG, CONTROL_AT, CMSG_HEADER + 4L * fds.length);
+            scratch.set(JAVA_INT, CONTROL_AT + 8, SOL_SOCKET);
+            scratch.set(JAVA_INT, CONTROL_AT + 12, SCM_RIGHTS);
+            for (int i = 0; i < fds.length; i++) {
+                scratch.set(JAVA_INT, CONTROL_AT + CMSG_HEADER + 4L * i, fds[i]);
             }
-        } catch (Throwable t) {
-            throw NativeCalls.rethrow(t);
+        }
+        long sent = 0;
+        while (sent < length) {
+            scratch.set(JAVA_LONG, IOV_AT, base + DATA_AT + sent);
+            scratch.set(JAVA_LONG, IOV_AT + IOV_LEN, length - sent);
+            boolean withFds = sent == 0 && fds.length > 0;
+            scratch.set(JAVA_LONG, MSG_AT + MSG_CONTROL, withFds ? base + CONTROL_AT : 0L);
+            scratch.set(JAVA_LONG, MSG_AT + MSG_CONTROLLEN, withFds ? space(fds.length) : 0L);
+            long done;
+            try {
+                done = (long) SENDMSG.invokeExact(memory.state(), fd, scratch, MSG_NOSIGNAL);
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (done < 0) {
+                if (memory.errno() == EINTR) {
+                    continue;
+                }
+                throw new NativeCallFailed("sendmsg", "fd " + fd, memory.errno());
+            }
+            sent += done;
         }
     }
 
     @Override
     public void shutdown(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            int result = (int) SHUTDOWN.invokeExact(state, fd, SHUT_RDWR);
-            check("shutdown", result, state);
+        CallMemory memory = CallMemory.current();
+        int result;
+        try {
+            result = (int) SHUTDOWN.invokeExact(memory.state(), fd, SHUT_RDWR);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
+        }
+        if (result < 0) {
+            throw new NativeCallFailed("shutdown", "fd " + fd, memory.errno());
         }
     }
 
     @Override
     public void close(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            int result = (int) CLOSE.invokeExact(state, fd);
-            if (result < 0 && NativeCalls.errno(state) != EINTR) {
-                throw new NativeException("close", NativeCalls.errno(state));
-            }
+        CallMemory memory = CallMemory.current();
+        int result;
+        try {
+            result = (int) CLOSE.invokeExact(memory.state(), fd);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+        if (result < 0 && memory.errno() != EINTR) {
+            throw new NativeCallFailed("close", "fd " + fd, memory.errno());
+        }
+    }
+
+    /** A msghdr at the scratch's base with no name, no flags and one iovec, the scratch's own. */
+    private static void message(MemorySegment scratch) {
+        scratch.set(JAVA_LONG, MSG_AT + MSG_NAME, 0L);
+        scratch.set(JAVA_LONG, MSG_AT + MSG_NAMELEN, 0L);
+        scratch.set(JAVA_LONG, MSG_AT + MSG_IOV, scratch.address() + IOV_AT);
+        scratch.set(JAVA_LONG, MSG_AT + MSG_IOVLEN, 1L);
+        scratch.set(JAVA_LONG, MSG_AT + MSG_FLAGS, 0L);
     }
 
     /** CMSG_SPACE for {@code count} descriptors: header plus data, rounded up to 8 bytes. */
     private static long space(int count) {
         return (CMSG_HEADER + 4L * count + 7) & ~7L;
-    }
-
-    private static void check(String call, int result, MemorySegment state) {
-        if (result < 0) {
-            throw new NativeException(call, NativeCalls.errno(state));
-        }
     }
 }

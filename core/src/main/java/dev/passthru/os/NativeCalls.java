@@ -10,15 +10,17 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The one way passthru binds C library functions: every handle captures errno, variadic ones
- * say where their variable arguments start, and a throwable from a downcall comes back as an
- * unchecked exception. The classes that make the calls own their descriptors and say so.
+ * The one way passthru binds and calls C functions. Every handle captures errno, variadic ones
+ * say where their variable arguments start. A call takes its thread's {@link CallMemory}, passes
+ * its {@link CallMemory#state} first, lays its structs and buffers in its scratch, and on failure
+ * throws {@link NativeCallFailed}; a throwable from the downcall itself comes back unchecked.
+ * The classes that make the calls own their descriptors and say so.
  */
 public final class NativeCalls {
 
     private static final Linker LINKER = Linker.nativeLinker();
-    /** Where a call leaves errno: allocate one per call with {@link java.lang.foreign.Arena#allocate}. */
-    public static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    /** Where a call leaves errno: each thread's {@link CallMemory} holds one. */
+    static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
     private NativeCalls() {
@@ -43,7 +45,7 @@ public final class NativeCalls {
                 : LINKER.downcallHandle(symbol, descriptor, errno, Linker.Option.firstVariadicArg(firstVariadic));
     }
 
-    public static int errno(MemorySegment state) {
+    static int errno(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
     }
 

@@ -1,11 +1,14 @@
 package dev.passthru.os;
 
+import java.util.function.IntConsumer;
+
 /**
  * The few system calls passthru needs on AF_UNIX stream sockets that Java's own channels do
  * not offer: passing file descriptors (SCM_RIGHTS), socket pairs, and raw descriptors to hand
  * to another process. One implementation calls the C library through java.lang.foreign
  * ({@link ForeignUnixSockets}); tests may use an in-memory one. File descriptors are plain
- * ints owned by whoever received or created them, who must {@link #close} them.
+ * ints owned by whoever received or created them, who must {@link #close} them. A failed call
+ * throws {@link NativeCallFailed}.
  */
 public interface UnixSockets {
 
@@ -25,6 +28,23 @@ public interface UnixSockets {
      */
     Received receive(int fd, byte[] into, int offset, int length);
 
+    /**
+     * {@link #receive(int, byte[], int, int)} for a path that receives once per message: the
+     * bytes read (0 at end of stream), each descriptor that came along handed to {@code passed},
+     * nothing allocated where the implementation can help it. {@code passed} may close a
+     * descriptor but must not send or receive.
+     */
+    default int receive(int fd, byte[] into, int offset, int length, IntConsumer passed) {
+        Received received = receive(fd, into, offset, length);
+        for (int descriptor : received.fds()) {
+            passed.accept(descriptor);
+        }
+        return received.bytes();
+    }
+
+    /** No descriptors to pass: a send without them need not allocate an empty array for its varargs. */
+    int[] NO_FDS = {};
+
     /** Writes all of {@code data[0..length)}, passing {@code fds} with the first byte. */
     void send(int fd, byte[] data, int length, int... fds);
 
@@ -32,18 +52,4 @@ public interface UnixSockets {
     void shutdown(int fd);
 
     void close(int fd);
-
-    /** Where a call failed: its name and errno. */
-    final class NativeException extends RuntimeException {
-        private final int errno;
-
-        public NativeException(String call, int errno) {
-            super(call + " failed: errno " + errno + " (" + ErrnoNames.name(errno) + ")");
-            this.errno = errno;
-        }
-
-        public int errno() {
-            return errno;
-        }
-    }
 }

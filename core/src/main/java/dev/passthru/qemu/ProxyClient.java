@@ -2,74 +2,64 @@ package dev.passthru.qemu;
 
 import dev.passthru.os.UnixSockets;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
 
 /**
  * The QEMU side of the multi-process link, as far as benchmarks and tests need it: sends config
  * and BAR accesses to a remote over a connected socket and waits for each reply, as QEMU's
- * {@code x-pci-proxy-dev} does. Not for serving guests.
+ * {@code x-pci-proxy-dev} does. One {@link ProxyMessage} for what it sends and one for the
+ * reply, kept for the client's life: a round trip allocates nothing. Not for serving guests.
  */
 public final class ProxyClient {
 
     private final UnixSockets sockets;
     private final int fd;
-    private final byte[] message = new byte[ProxyConnection.HEADER + ProxyConnection.BAR_DATA];
-    private final byte[] reply = new byte[ProxyConnection.HEADER + 8];
-    private final ByteBuffer out = ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer in = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+    private final ProxyMessage message = new ProxyMessage(ProxyMessage.HEADER + ProxyMessage.BAR_DATA);
+    private final ProxyMessage reply = new ProxyMessage(ProxyMessage.HEADER + ProxyMessage.RET_DATA);
+    /** A reply brings no descriptors; one that did would be closed. */
+    private final IntConsumer closePassed;
 
     public ProxyClient(UnixSockets sockets, int fd) {
         this.sockets = sockets;
         this.fd = fd;
+        this.closePassed = sockets::close;
     }
 
     public long configRead(int offset, int width) {
-        header(ProxyConnection.PCI_CFGREAD, ProxyConnection.CONFIG_DATA);
-        out.putInt(16, offset).putInt(20, 0).putInt(24, width);
-        return call(ProxyConnection.HEADER + ProxyConnection.CONFIG_DATA);
+        return call(message.config(ProxyMessage.PCI_CFGREAD, offset, 0, width));
     }
 
     public void configWrite(int offset, int width, int value) {
-        header(ProxyConnection.PCI_CFGWRITE, ProxyConnection.CONFIG_DATA);
-        out.putInt(16, offset).putInt(20, value).putInt(24, width);
-        call(ProxyConnection.HEADER + ProxyConnection.CONFIG_DATA);
+        call(message.config(ProxyMessage.PCI_CFGWRITE, offset, value, width));
     }
 
     public long barRead(long address, int width, boolean memory) {
-        header(ProxyConnection.BAR_READ, ProxyConnection.BAR_DATA);
-        out.putLong(16, address).putLong(24, 0).putInt(32, width).putInt(36, memory ? 1 : 0);
-        return call(ProxyConnection.HEADER + ProxyConnection.BAR_DATA);
+        return call(message.bar(ProxyMessage.BAR_READ, address, 0, width, memory));
     }
 
     public void barWrite(long address, int width, long value, boolean memory) {
-        header(ProxyConnection.BAR_WRITE, ProxyConnection.BAR_DATA);
-        out.putLong(16, address).putLong(24, value).putInt(32, width).putInt(36, memory ? 1 : 0);
-        call(ProxyConnection.HEADER + ProxyConnection.BAR_DATA);
+        call(message.bar(ProxyMessage.BAR_WRITE, address, value, width, memory));
     }
 
     /** Sends raw bytes as they are, for tests of malformed messages. */
     public void sendRaw(byte[] bytes) {
-        sockets.send(fd, bytes, bytes.length);
+        sockets.send(fd, bytes, bytes.length, UnixSockets.NO_FDS);
     }
 
-    private void header(int cmd, int size) {
-        out.putInt(0, cmd).putInt(4, 0).putLong(8, size);
-    }
-
-    private long call(int length) {
-        sockets.send(fd, message, length);
+    private long call(ProxyMessage request) {
+        sockets.send(fd, request.bytes(), request.length(), UnixSockets.NO_FDS);
+        byte[] into = reply.bytes();
         int got = 0;
-        while (got < reply.length) {
-            UnixSockets.Received r = sockets.receive(fd, reply, got, reply.length - got);
-            if (r.bytes() == 0) {
+        while (got < into.length) {
+            int bytes = sockets.receive(fd, into, got, into.length - got, closePassed);
+            if (bytes == 0) {
                 throw new IllegalStateException("the remote closed the connection");
             }
-            got += r.bytes();
+            got += bytes;
         }
-        if (in.getInt(0) != ProxyConnection.RET || in.getLong(8) != 8) {
-            throw new IllegalStateException("the remote answered with command " + in.getInt(0) + ", size " + in.getLong(8));
+        if (reply.cmd() != ProxyMessage.RET || reply.size() != ProxyMessage.RET_DATA) {
+            throw new IllegalStateException("the remote answered with command " + reply.cmd() + ", size " + reply.size());
         }
-        return in.getLong(ProxyConnection.HEADER);
+        return reply.retValue();
     }
 }

@@ -1,11 +1,11 @@
 package dev.passthru.qemu;
 
 import dev.passthru.log.RateLimitedLog;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.os.UnixSockets;
 
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
 
 /**
  * One function served to QEMU's {@code x-pci-proxy-dev} over a connected AF_UNIX stream socket,
@@ -16,23 +16,10 @@ import java.nio.ByteOrder;
  * and interrupt eventfds (SET_IRQFD) are accepted and their descriptors closed, as nothing
  * here does DMA or raises interrupts. A message with an unknown command or a size that does
  * not fit it ends the connection, logged with the reason; QEMU is never left waiting for a
- * reply to a message it sent whole.
+ * reply to a message it sent whole. Messages are received into one {@link ProxyMessage} and
+ * answered from another, both kept for the connection's life: serving an access allocates nothing.
  */
 public final class ProxyConnection implements Runnable {
-
-    static final int SYNC_SYSMEM = 0;
-    static final int RET = 1;
-    static final int PCI_CFGWRITE = 2;
-    static final int PCI_CFGREAD = 3;
-    static final int BAR_WRITE = 4;
-    static final int BAR_READ = 5;
-    static final int SET_IRQFD = 6;
-    static final int DEVICE_RESET = 7;
-    static final int HEADER = 16;
-    static final int CONFIG_DATA = 12;
-    static final int BAR_DATA = 24;
-    /** Eight guest addresses, eight sizes, eight offsets. */
-    static final int SYSMEM_DATA = 192;
 
     private static final RateLimitedLog LOG = RateLimitedLog.of(ProxyConnection.class.getName());
 
@@ -40,12 +27,10 @@ public final class ProxyConnection implements Runnable {
     private final int fd;
     private final ProxyTarget target;
     private final String name;
-    private final byte[] header = new byte[HEADER];
-    private final byte[] data = new byte[SYSMEM_DATA];
-    private final byte[] reply = new byte[HEADER + 8];
-    private final ByteBuffer head = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer out = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+    private final ProxyMessage message = new ProxyMessage(ProxyMessage.LARGEST);
+    private final ProxyMessage reply = new ProxyMessage(ProxyMessage.HEADER + ProxyMessage.RET_DATA);
+    /** Descriptors that come along are closed at once: this side maps no guest memory and signals no eventfd. */
+    private final IntConsumer closePassed;
     private volatile String endReason;
     private long messages;
 
@@ -55,31 +40,32 @@ public final class ProxyConnection implements Runnable {
         this.fd = fd;
         this.target = target;
         this.name = name;
+        this.closePassed = sockets::close;
     }
 
     @Override
     public void run() {
         try {
             while (true) {
-                if (!fill(header, HEADER)) {
+                if (!fill(0, ProxyMessage.HEADER)) {
                     end("QEMU closed the connection");
                     return;
                 }
-                int cmd = head.getInt(0);
-                long size = head.getLong(8);
+                int cmd = message.cmd();
+                long size = message.size();
                 String bad = check(cmd, size);
                 if (bad != null) {
                     end(bad);
                     return;
                 }
-                if (size > 0 && !fill(data, (int) size)) {
+                if (size > 0 && !fill(ProxyMessage.HEADER, (int) size)) {
                     end("QEMU closed the connection inside a message");
                     return;
                 }
                 messages++;
                 answer(cmd);
             }
-        } catch (UnixSockets.NativeException e) {
+        } catch (NativeCallFailed e) {
             end(e.getMessage());
         } finally {
             sockets.close(fd);
@@ -89,10 +75,10 @@ public final class ProxyConnection implements Runnable {
     /** Why the message cannot be taken, or null. */
     private static String check(int cmd, long size) {
         long expected = switch (cmd) {
-            case SYNC_SYSMEM -> SYSMEM_DATA;
-            case PCI_CFGWRITE, PCI_CFGREAD -> CONFIG_DATA;
-            case BAR_WRITE, BAR_READ -> BAR_DATA;
-            case SET_IRQFD, DEVICE_RESET -> 0;
+            case ProxyMessage.SYNC_SYSMEM -> ProxyMessage.SYSMEM_DATA;
+            case ProxyMessage.PCI_CFGWRITE, ProxyMessage.PCI_CFGREAD -> ProxyMessage.CONFIG_DATA;
+            case ProxyMessage.BAR_WRITE, ProxyMessage.BAR_READ -> ProxyMessage.BAR_DATA;
+            case ProxyMessage.SET_IRQFD, ProxyMessage.DEVICE_RESET -> 0;
             default -> -1;
         };
         if (expected < 0) {
@@ -102,35 +88,33 @@ public final class ProxyConnection implements Runnable {
     }
 
     private void answer(int cmd) {
-        in.clear();
         switch (cmd) {
-            case PCI_CFGREAD -> {
-                int offset = in.getInt(0);
-                int width = in.getInt(8);
+            case ProxyMessage.PCI_CFGREAD -> {
+                int offset = message.configAddress();
+                int width = message.configWidth();
                 reply(valid(offset, width, 4096) ? target.configRead(offset, width) & mask(width) : mask(width));
             }
-            case PCI_CFGWRITE -> {
-                int offset = in.getInt(0);
-                int width = in.getInt(8);
+            case ProxyMessage.PCI_CFGWRITE -> {
+                int offset = message.configAddress();
+                int width = message.configWidth();
                 if (valid(offset, width, 4096)) {
-                    target.configWrite(offset, width, in.getInt(4));
+                    target.configWrite(offset, width, message.configValue());
                 }
                 reply(0);
             }
-            case BAR_READ -> {
-                int width = in.getInt(16);
-                boolean memory = data[20] != 0;
+            case ProxyMessage.BAR_READ -> {
+                int width = message.barWidth();
                 reply(width == 1 || width == 2 || width == 4 || width == 8
-                        ? target.barRead(in.getLong(0), width, memory) & mask(width) : -1L);
+                        ? target.barRead(message.barAddress(), width, message.barMemory()) & mask(width) : -1L);
             }
-            case BAR_WRITE -> {
-                int width = in.getInt(16);
+            case ProxyMessage.BAR_WRITE -> {
+                int width = message.barWidth();
                 if (width == 1 || width == 2 || width == 4 || width == 8) {
-                    target.barWrite(in.getLong(0), width, in.getLong(8), data[20] != 0);
+                    target.barWrite(message.barAddress(), width, message.barValue(), message.barMemory());
                 }
                 reply(0);
             }
-            case DEVICE_RESET -> {
+            case ProxyMessage.DEVICE_RESET -> {
                 target.reset();
                 reply(0);
             }
@@ -149,26 +133,18 @@ public final class ProxyConnection implements Runnable {
     }
 
     private void reply(long value) {
-        out.clear();
-        out.putInt(0, RET).putInt(4, 0).putLong(8, 8).putLong(HEADER, value);
-        sockets.send(fd, reply, reply.length);
+        sockets.send(fd, reply.ret(value).bytes(), reply.length(), UnixSockets.NO_FDS);
     }
 
-    /**
-     * Reads exactly {@code length} bytes; false at end of stream. Descriptors that come along
-     * are closed at once: this side maps no guest memory and signals no eventfd.
-     */
-    private boolean fill(byte[] into, int length) {
+    /** Reads exactly {@code length} bytes into the message from {@code offset}; false at end of stream. */
+    private boolean fill(int offset, int length) {
         int got = 0;
         while (got < length) {
-            UnixSockets.Received r = sockets.receive(fd, into, got, length - got);
-            for (int passed : r.fds()) {
-                sockets.close(passed);
-            }
-            if (r.bytes() == 0) {
+            int bytes = sockets.receive(fd, message.bytes(), offset + got, length - got, closePassed);
+            if (bytes == 0) {
                 return false;
             }
-            got += r.bytes();
+            got += bytes;
         }
         return true;
     }

@@ -3,6 +3,7 @@ package dev.passthru.qemu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.os.UnixSockets;
 
 import java.io.ByteArrayOutputStream;
@@ -136,7 +137,7 @@ public final class QmpClient implements AutoCloseable {
     public void close() {
         try {
             sockets.shutdown(fd);
-        } catch (UnixSockets.NativeException e) {
+        } catch (NativeCallFailed e) {
             // QEMU may be gone already; the descriptor is closed below either way
         }
         sockets.close(fd);

@@ -1,8 +1,9 @@
 package dev.passthru.vfio;
 
+import dev.passthru.os.CallMemory;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.os.NativeCalls;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,7 +17,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * {@link VfioCalls} on the C library of Linux x86-64 through java.lang.foreign, errno captured
  * with every call. ioctl is variadic: it is bound twice, with an integer and with a pointer as
- * its third argument. Struct buffers are copied into native memory for the call and back.
+ * its third argument. Every call works in its thread's {@link CallMemory}: struct and data
+ * bytes are copied into its scratch for the call and back, so config and BAR accesses by pread
+ * and pwrite allocate nothing.
  */
 public final class ForeignVfioCalls implements VfioCalls {
 
@@ -43,10 +46,11 @@ public final class ForeignVfioCalls implements VfioCalls {
 
     @Override
     public int open(String path) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), O_RDWR | O_CLOEXEC);
-            return check(fd, "open", path, state);
+        CallMemory memory = CallMemory.current();
+        MemorySegment name = memory.scratch(3L * path.length() + 1);
+        name.setString(0, path);
+        try {
+            return memory.check((int) OPEN.invokeExact(memory.state(), name, O_RDWR | O_CLOEXEC), "open", path);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -54,61 +58,68 @@ public final class ForeignVfioCalls implements VfioCalls {
 
     @Override
     public void close(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            check((int) CLOSE.invokeExact(state, fd), "close", "fd " + fd, state);
+        CallMemory memory = CallMemory.current();
+        int result;
+        try {
+            result = (int) CLOSE.invokeExact(memory.state(), fd);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
+        }
+        if (result < 0) {
+            throw new NativeCallFailed("close", "fd " + fd, memory.errno());
         }
     }
 
     @Override
     public int ioctl(int fd, long request, long argument, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            return check((int) IOCTL_LONG.invokeExact(state, fd, request, argument), name(request), what, state);
+        CallMemory memory = CallMemory.current();
+        int result;
+        try {
+            result = (int) IOCTL_LONG.invokeExact(memory.state(), fd, request, argument);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+        return checkIoctl(result, request, what, memory);
     }
 
     @Override
     public int ioctl(int fd, long request, byte[] struct, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment buffer = arena.allocate(struct.length, 8);
-            MemorySegment.copy(struct, 0, buffer, JAVA_BYTE, 0, struct.length);
-            int result = check((int) IOCTL_POINTER.invokeExact(state, fd, request, buffer), name(request), what, state);
-            MemorySegment.copy(buffer, JAVA_BYTE, 0, struct, 0, struct.length);
-            return result;
+        CallMemory memory = CallMemory.current();
+        MemorySegment buffer = memory.scratch(struct.length);
+        MemorySegment.copy(struct, 0, buffer, JAVA_BYTE, 0, struct.length);
+        int result;
+        try {
+            result = (int) IOCTL_POINTER.invokeExact(memory.state(), fd, request, buffer);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+        checkIoctl(result, request, what, memory);
+        MemorySegment.copy(buffer, JAVA_BYTE, 0, struct, 0, struct.length);
+        return result;
     }
 
     @Override
     public int pread(int fd, byte[] into, int length, long offset, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment buffer = arena.allocate(Math.max(1, length));
-            long got = (long) PREAD.invokeExact(state, fd, buffer, (long) length, offset);
-            check((int) Math.min(got, 0), "pread", what, state);
-            MemorySegment.copy(buffer, JAVA_BYTE, 0, into, 0, (int) got);
-            return (int) got;
+        CallMemory memory = CallMemory.current();
+        MemorySegment buffer = memory.scratch(length);
+        long got;
+        try {
+            got = memory.check((long) PREAD.invokeExact(memory.state(), fd, buffer, (long) length, offset), "pread", what);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+        MemorySegment.copy(buffer, JAVA_BYTE, 0, into, 0, (int) got);
+        return (int) got;
     }
 
     @Override
     public int pwrite(int fd, byte[] from, int length, long offset, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment buffer = arena.allocate(Math.max(1, length));
-            MemorySegment.copy(from, 0, buffer, JAVA_BYTE, 0, length);
-            long done = (long) PWRITE.invokeExact(state, fd, buffer, (long) length, offset);
-            check((int) Math.min(done, 0), "pwrite", what, state);
-            return (int) done;
+        CallMemory memory = CallMemory.current();
+        MemorySegment buffer = memory.scratch(length);
+        MemorySegment.copy(from, 0, buffer, JAVA_BYTE, 0, length);
+        try {
+            return (int) memory.check((long) PWRITE.invokeExact(memory.state(), fd, buffer, (long) length, offset),
+                    "pwrite", what);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -116,9 +127,9 @@ public final class ForeignVfioCalls implements VfioCalls {
 
     @Override
     public int eventfd() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            return check((int) EVENTFD.invokeExact(state, 0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd", "a new eventfd", state);
+        CallMemory memory = CallMemory.current();
+        try {
+            return memory.check((int) EVENTFD.invokeExact(memory.state(), 0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd", "");
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -126,63 +137,59 @@ public final class ForeignVfioCalls implements VfioCalls {
 
     @Override
     public long drain(int eventfd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment counter = arena.allocate(JAVA_LONG);
-            long got = (long) READ.invokeExact(state, eventfd, counter, 8L);
-            if (got < 0) {
-                int errno = NativeCalls.errno(state);
-                if (errno == EAGAIN) {
-                    return 0;
-                }
-                throw new VfioException("read", "eventfd " + eventfd, errno);
-            }
-            return counter.get(JAVA_LONG, 0);
+        CallMemory memory = CallMemory.current();
+        MemorySegment counter = memory.scratch(8);
+        long got;
+        try {
+            got = (long) READ.invokeExact(memory.state(), eventfd, counter, 8L);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+        if (got < 0) {
+            if (memory.errno() == EAGAIN) {
+                return 0;
+            }
+            throw new NativeCallFailed("read", "eventfd " + eventfd, memory.errno());
+        }
+        return counter.get(JAVA_LONG, 0);
     }
 
     @Override
     public long allocate(long size) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment mapped = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size, PROT_READ_WRITE,
-                    MAP_PRIVATE_ANONYMOUS, -1, 0L);
-            if (mapped.address() == -1L) {
-                throw new VfioException("mmap", size + " bytes", NativeCalls.errno(state));
-            }
-            return mapped.address();
-        } catch (Throwable t) {
-            throw NativeCalls.rethrow(t);
-        }
+        return mmap(size, MAP_PRIVATE_ANONYMOUS, -1, 0, size + " anonymous bytes");
     }
 
     @Override
     public long map(int fd, long size, long offset, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment mapped = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size, PROT_READ_WRITE,
-                    MAP_SHARED, fd, offset);
-            if (mapped.address() == -1L) {
-                throw new VfioException("mmap", what, NativeCalls.errno(state));
-            }
-            return mapped.address();
+        return mmap(size, MAP_SHARED, fd, offset, what);
+    }
+
+    private static long mmap(long size, int flags, int fd, long offset, String what) {
+        CallMemory memory = CallMemory.current();
+        MemorySegment mapped;
+        try {
+            mapped = (MemorySegment) MMAP.invokeExact(memory.state(), MemorySegment.NULL, size, PROT_READ_WRITE, flags, fd,
+                    offset);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+        if (mapped.address() == -1L) {
+            throw new NativeCallFailed("mmap", what, memory.errno());
+        }
+        return mapped.address();
     }
 
     @Override
     public void unmap(long address, long size) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            int result = (int) MUNMAP.invokeExact(state, MemorySegment.ofAddress(address), size);
-            if (result < 0) {
-                throw new VfioException("munmap", "0x" + Long.toHexString(address), NativeCalls.errno(state));
-            }
+        CallMemory memory = CallMemory.current();
+        int result;
+        try {
+            result = (int) MUNMAP.invokeExact(memory.state(), MemorySegment.ofAddress(address), size);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
+        }
+        if (result < 0) {
+            throw new NativeCallFailed("munmap", "0x" + Long.toHexString(address), memory.errno());
         }
     }
 
@@ -218,15 +225,11 @@ public final class ForeignVfioCalls implements VfioCalls {
         MemorySegment.copy(MemorySegment.ofAddress(address).reinterpret(into.length), JAVA_BYTE, 0, into, 0, into.length);
     }
 
-    private static int check(int result, String call, String what, MemorySegment state) {
+    /** The ioctl's result; a failure is named by the ioctl's name, looked up only then. */
+    private static int checkIoctl(int result, long request, String what, CallMemory memory) {
         if (result < 0) {
-            throw new VfioException(call, what, NativeCalls.errno(state));
+            throw new NativeCallFailed(Vfio.name(request), what, memory.errno());
         }
         return result;
     }
-
-    private static String name(long request) {
-        return Vfio.name(request);
-    }
-
 }

@@ -2,7 +2,7 @@ package dev.passthru.vfio;
 
 /**
  * VFIO's ioctl numbers and constants (linux/vfio.h, x86-64): {@code _IO(';', 100 + n)}.
- * Struct layouts are written where each is used, as offsets into little-endian byte arrays.
+ * Struct layouts are the {@link VfioStruct} flyweights.
  */
 final class Vfio {
 

@@ -2,6 +2,7 @@ package dev.passthru.vfio;
 
 import dev.passthru.host.BarMemory;
 import dev.passthru.log.RateLimitedLog;
+import dev.passthru.os.NativeCallFailed;
 
 import java.lang.System.Logger.Level;
 
@@ -26,7 +27,7 @@ public final class VfioBarMemory implements BarMemory {
         }
         try {
             return handle.device().read(bar, offset, width);
-        } catch (VfioException e) {
+        } catch (NativeCallFailed e) {
             LOG.log(Level.WARNING, "%s; answered all-ones", e.getMessage());
             return width == 8 ? -1L : (1L << (8 * width)) - 1;
         }
@@ -39,7 +40,7 @@ public final class VfioBarMemory implements BarMemory {
         }
         try {
             handle.device().write(bar, offset, width, value);
-        } catch (VfioException e) {
+        } catch (NativeCallFailed e) {
             LOG.log(Level.WARNING, "%s; dropped", e.getMessage());
         }
     }

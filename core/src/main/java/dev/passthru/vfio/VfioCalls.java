@@ -4,7 +4,7 @@ package dev.passthru.vfio;
  * The system calls the VFIO backend makes, and nothing else: open, close, ioctl on a buffer of
  * the struct the ioctl takes, pread and pwrite, eventfds. One implementation calls the C library
  * through java.lang.foreign ({@link ForeignVfioCalls}); tests use an in-memory kernel. Every
- * failure is a {@link VfioException} naming the call, the file or device, and errno.
+ * failure is a {@link dev.passthru.os.NativeCallFailed} naming the call, the file or device, and errno.
  */
 public interface VfioCalls {
 

@@ -1,10 +1,9 @@
 package dev.passthru.vfio;
 
 import dev.passthru.InputError;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,9 @@ import java.util.List;
  * pwrite, interrupts by eventfd, reset, and DMA mappings. Opening checks what can be checked
  * and says what is wrong: no VFIO, an API or IOMMU type it does not speak, a group that is not
  * viable (a function of it not bound to vfio-pci). BARs the kernel lets be mapped are mapped
- * and reached by loads and stores; the others, and config space, by pread and pwrite.
+ * and reached by loads and stores; the others, and config space, by pread and pwrite. An
+ * access allocates nothing: what it is on is named once at open, its bytes pass through a
+ * buffer of the calling thread's, and the INTx unmask is one {@link IrqSet} made at open.
  */
 public final class VfioDevice implements AutoCloseable {
 
@@ -39,9 +40,16 @@ public final class VfioDevice implements AutoCloseable {
     }
 
     private static final int EINVAL = 22;
+    /** Each thread's buffer for the bytes of one pread or pwrite (at most 8). */
+    private static final ThreadLocal<byte[]> ACCESS = ThreadLocal.withInitial(() -> new byte[8]);
 
     private final VfioCalls calls;
     private final PciAddress address;
+    /** The address as text and each region's name, for the calls' failure messages. */
+    private final String name;
+    private final String[] regionNames;
+    private final String containerName;
+    private final IrqSet unmaskIntx = IrqSet.unmask(Vfio.PCI_INTX_IRQ_INDEX);
     private final int container;
     private final int group;
     private final int device;
@@ -56,6 +64,9 @@ public final class VfioDevice implements AutoCloseable {
                        List<Region> regions, List<Irq> irqs) {
         this.calls = calls;
         this.address = address;
+        this.name = address.toString();
+        this.regionNames = regions.stream().map(r -> address + " region " + r.index()).toArray(String[]::new);
+        this.containerName = "the container of " + address;
         this.container = container;
         this.group = group;
         this.device = device;
@@ -81,30 +92,28 @@ public final class VfioDevice implements AutoCloseable {
             }
             String groupPath = "/dev/vfio/" + groupNumber;
             group = calls.open(groupPath);
-            byte[] status = struct(8);
-            calls.ioctl(group, Vfio.GROUP_GET_STATUS, status, groupPath);
-            if ((le(status).getInt(4) & Vfio.GROUP_FLAGS_VIABLE) == 0) {
+            VfioStruct status = new VfioStruct(8);
+            calls.ioctl(group, Vfio.GROUP_GET_STATUS, status.bytes(), groupPath);
+            if ((status.flags() & Vfio.GROUP_FLAGS_VIABLE) == 0) {
                 throw new InputError("IOMMU group " + groupNumber + " of " + address + " is not viable: bind every "
                         + "function of the group to vfio-pci (or unbind it from its driver)");
             }
-            byte[] containerFd = new byte[4];
-            le(containerFd).putInt(0, container);
-            calls.ioctl(group, Vfio.GROUP_SET_CONTAINER, containerFd, groupPath);
+            calls.ioctl(group, Vfio.GROUP_SET_CONTAINER, VfioStruct.int32(container), groupPath);
             calls.ioctl(container, Vfio.SET_IOMMU, type, "/dev/vfio/vfio");
             byte[] name = (address + "\0").getBytes(StandardCharsets.US_ASCII);
             int device = calls.ioctl(group, Vfio.GROUP_GET_DEVICE_FD, name, groupPath);
-            byte[] info = struct(16);
-            calls.ioctl(device, Vfio.DEVICE_GET_INFO, info, address.toString());
-            ByteBuffer i = le(info);
+            DeviceInfo info = new DeviceInfo();
+            calls.ioctl(device, Vfio.DEVICE_GET_INFO, info.bytes(), address.toString());
             List<Region> regions = new ArrayList<>();
-            for (int index = 0; index < Math.min(i.getInt(8), 9); index++) {
+            for (int index = 0; index < Math.min(info.regions(), 9); index++) {
                 regions.add(region(calls, device, address, index));
             }
             List<Irq> irqs = new ArrayList<>();
-            for (int index = 0; index < i.getInt(12); index++) {
+            for (int index = 0; index < info.irqs(); index++) {
                 irqs.add(irq(calls, device, address, index));
             }
-            return new VfioDevice(calls, address, container, group, device, i.getInt(4), List.copyOf(regions), List.copyOf(irqs));
+            return new VfioDevice(calls, address, container, group, device, info.flags(), List.copyOf(regions),
+                    List.copyOf(irqs));
         } catch (RuntimeException e) {
             if (group >= 0) {
                 calls.close(group);
@@ -116,33 +125,30 @@ public final class VfioDevice implements AutoCloseable {
 
     /** A region's info; one the device does not have (the VGA region of a non-VGA function: EINVAL) is empty. */
     private static Region region(VfioCalls calls, int device, PciAddress address, int index) {
-        byte[] region = struct(32);
-        le(region).putInt(8, index);
+        RegionInfo region = new RegionInfo(index);
         try {
-            calls.ioctl(device, Vfio.DEVICE_GET_REGION_INFO, region, address.toString());
-        } catch (VfioException e) {
+            calls.ioctl(device, Vfio.DEVICE_GET_REGION_INFO, region.bytes(), address.toString());
+        } catch (NativeCallFailed e) {
             if (e.errno() == EINVAL) {
                 return new Region(index, 0, 0, 0);
             }
             throw e;
         }
-        ByteBuffer r = le(region);
-        return new Region(index, r.getLong(16), r.getLong(24), r.getInt(4));
+        return new Region(index, region.size(), region.offset(), region.flags());
     }
 
     /** An interrupt index's info; one the device lacks (error reporting on conventional PCI: EINVAL) has no vectors. */
     private static Irq irq(VfioCalls calls, int device, PciAddress address, int index) {
-        byte[] irq = struct(16);
-        le(irq).putInt(8, index);
+        IrqInfo irq = new IrqInfo(index);
         try {
-            calls.ioctl(device, Vfio.DEVICE_GET_IRQ_INFO, irq, address.toString());
-        } catch (VfioException e) {
+            calls.ioctl(device, Vfio.DEVICE_GET_IRQ_INFO, irq.bytes(), address.toString());
+        } catch (NativeCallFailed e) {
             if (e.errno() == EINVAL) {
                 return new Irq(index, 0, 0);
             }
             throw e;
         }
-        return new Irq(index, le(irq).getInt(12), le(irq).getInt(4));
+        return new Irq(index, irq.count(), irq.flags());
     }
 
     public List<Region> regions() {
@@ -168,7 +174,7 @@ public final class VfioDevice implements AutoCloseable {
         if (mappings[index] == 0) {
             Region region = regions.get(index);
             mappings[index] = region.mappable() && region.size() > 0 && index < Vfio.PCI_ROM_REGION_INDEX
-                    ? calls.map(device, region.size(), region.offset(), address + " region " + index) : 0;
+                    ? calls.map(device, region.size(), region.offset(), regionNames[index]) : 0;
             if (mappings[index] == 0) {
                 mappings[index] = -1;
                 return 0;
@@ -188,10 +194,10 @@ public final class VfioDevice implements AutoCloseable {
         if (at != 0 && (width == 1 || width == 2 || width == 4 || width == 8)) {
             return calls.load(at + offset, width);
         }
-        Region region = regions.get(index);
-        byte[] bytes = new byte[8];
-        calls.pread(device, bytes, width, region.offset() + offset, address + " region " + index);
-        return le(bytes).getLong(0) & (width == 8 ? -1L : (1L << (8 * width)) - 1);
+        byte[] bytes = ACCESS.get();
+        VfioStruct.LE_LONG.set(bytes, 0, 0L);
+        calls.pread(device, bytes, width, regions.get(index).offset() + offset, regionNames[index]);
+        return (long) VfioStruct.LE_LONG.get(bytes, 0) & (width == 8 ? -1L : (1L << (8 * width)) - 1);
     }
 
     public void write(int index, long offset, int width, long value) {
@@ -200,44 +206,31 @@ public final class VfioDevice implements AutoCloseable {
             calls.store(at + offset, width, value);
             return;
         }
-        Region region = regions.get(index);
-        byte[] bytes = new byte[8];
-        le(bytes).putLong(0, value);
-        calls.pwrite(device, bytes, width, region.offset() + offset, address + " region " + index);
+        byte[] bytes = ACCESS.get();
+        VfioStruct.LE_LONG.set(bytes, 0, value);
+        calls.pwrite(device, bytes, width, regions.get(index).offset() + offset, regionNames[index]);
     }
 
     /** Routes interrupt {@code index} (INTx, MSI, MSI-X) vectors 0.. to these eventfds. */
     public void enableInterrupts(int index, int... eventfds) {
-        byte[] set = struct(20 + 4 * eventfds.length);
-        ByteBuffer s = le(set);
-        s.putInt(4, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER).putInt(8, index).putInt(12, 0)
-                .putInt(16, eventfds.length);
-        for (int i = 0; i < eventfds.length; i++) {
-            s.putInt(20 + 4 * i, eventfds[i]);
-        }
-        calls.ioctl(device, Vfio.DEVICE_SET_IRQS, set, address.toString());
+        calls.ioctl(device, Vfio.DEVICE_SET_IRQS, IrqSet.trigger(index, eventfds).bytes(), name);
     }
 
     /** Turns interrupt {@code index} off. */
     public void disableInterrupts(int index) {
-        byte[] set = struct(20);
-        le(set).putInt(4, Vfio.IRQ_SET_DATA_NONE | Vfio.IRQ_SET_ACTION_TRIGGER).putInt(8, index);
-        calls.ioctl(device, Vfio.DEVICE_SET_IRQS, set, address.toString());
+        calls.ioctl(device, Vfio.DEVICE_SET_IRQS, IrqSet.off(index).bytes(), name);
     }
 
     /** Unmasks INTx after it fired (VFIO masks it on delivery). */
     public void unmaskIntx() {
-        byte[] set = struct(20);
-        le(set).putInt(4, Vfio.IRQ_SET_DATA_NONE | Vfio.IRQ_SET_ACTION_UNMASK).putInt(8, Vfio.PCI_INTX_IRQ_INDEX)
-                .putInt(16, 1);
-        calls.ioctl(device, Vfio.DEVICE_SET_IRQS, set, address.toString());
+        calls.ioctl(device, Vfio.DEVICE_SET_IRQS, unmaskIntx.bytes(), name);
     }
 
     public void reset() {
         if ((flags & Vfio.DEVICE_FLAGS_RESET) == 0) {
             throw new InputError(address + " has no reset VFIO can do (no FLR, PM or bus reset)");
         }
-        calls.ioctl(device, Vfio.DEVICE_RESET, 0, address.toString());
+        calls.ioctl(device, Vfio.DEVICE_RESET, 0, name);
     }
 
     /** Lets the device reach {@code size} bytes of this process at {@code vaddr} as {@code iova}. */
@@ -248,16 +241,12 @@ public final class VfioDevice implements AutoCloseable {
                         address, iova, size, m.iova(), m.size()));
             }
         }
-        byte[] map = struct(32);
-        le(map).putInt(4, Vfio.DMA_MAP_FLAG_READ_WRITE).putLong(8, vaddr).putLong(16, iova).putLong(24, size);
-        calls.ioctl(container, Vfio.IOMMU_MAP_DMA, map, "the container of " + address);
+        calls.ioctl(container, Vfio.IOMMU_MAP_DMA, DmaMap.map(vaddr, iova, size).bytes(), containerName);
         dma.add(new DmaMapping(vaddr, iova, size));
     }
 
     public void unmapDma(long iova, long size) {
-        byte[] unmap = struct(24);
-        le(unmap).putLong(8, iova).putLong(16, size);
-        calls.ioctl(container, Vfio.IOMMU_UNMAP_DMA, unmap, "the container of " + address);
+        calls.ioctl(container, Vfio.IOMMU_UNMAP_DMA, DmaMap.unmap(iova, size).bytes(), containerName);
         dma.removeIf(m -> m.iova() == iova && m.size() == size);
     }
 
@@ -277,21 +266,8 @@ public final class VfioDevice implements AutoCloseable {
             }
         }
         calls.close(device);
-        byte[] containerFd = new byte[4];
-        le(containerFd).putInt(0, container);
-        calls.ioctl(group, Vfio.GROUP_UNSET_CONTAINER, containerFd, "/dev/vfio group of " + address);
+        calls.ioctl(group, Vfio.GROUP_UNSET_CONTAINER, VfioStruct.int32(container), "/dev/vfio group of " + address);
         calls.close(group);
         calls.close(container);
-    }
-
-    /** A struct buffer of {@code size} bytes with argsz set, as every VFIO struct starts. */
-    private static byte[] struct(int size) {
-        byte[] bytes = new byte[size];
-        le(bytes).putInt(0, size);
-        return bytes;
-    }
-
-    private static ByteBuffer le(byte[] bytes) {
-        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 }

@@ -3,6 +3,7 @@ package dev.passthru.vfio;
 import dev.passthru.host.HostConfig;
 import dev.passthru.host.HostInterrupts;
 import dev.passthru.log.RateLimitedLog;
+import dev.passthru.os.NativeCallFailed;
 
 import java.lang.System.Logger.Level;
 
@@ -42,7 +43,7 @@ public final class VfioHostConfig implements HostConfig {
     public int read(int offset, int width) {
         try {
             return (int) handle.device().read(handle.device().config().index(), offset, width);
-        } catch (VfioException e) {
+        } catch (NativeCallFailed e) {
             LOG.log(Level.WARNING, "%s; answered all-ones", e.getMessage());
             return width == 4 ? -1 : (1 << (8 * width)) - 1;
         }
@@ -60,7 +61,7 @@ public final class VfioHostConfig implements HostConfig {
     public void write(int offset, int width, int value) {
         try {
             handle.device().write(handle.device().config().index(), offset, width, value);
-        } catch (VfioException e) {
+        } catch (NativeCallFailed e) {
             LOG.log(Level.WARNING, "%s; dropped", e.getMessage());
         }
     }

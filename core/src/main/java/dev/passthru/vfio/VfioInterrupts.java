@@ -2,6 +2,7 @@ package dev.passthru.vfio;
 
 import dev.passthru.host.HostInterrupts;
 import dev.passthru.log.RateLimitedLog;
+import dev.passthru.os.NativeCallFailed;
 
 import java.lang.System.Logger.Level;
 import java.util.EnumMap;
@@ -46,7 +47,7 @@ final class VfioInterrupts implements HostInterrupts {
         }
         try {
             device.enableInterrupts(INDEX[kind.ordinal()], eventfds);
-        } catch (VfioException e) {
+        } catch (NativeCallFailed e) {
             LOG.log(Level.WARNING, "%s: %s interrupts not routed", e.getMessage(), kind);
             for (int fd : eventfds) {
                 calls.close(fd);
@@ -88,7 +89,7 @@ final class VfioInterrupts implements HostInterrupts {
         }
         try {
             handle.device().disableInterrupts(INDEX[kind.ordinal()]);
-        } catch (VfioException e) {
+        } catch (NativeCallFailed e) {
             LOG.log(Level.WARNING, "%s", e.getMessage());
         }
         for (int fd : watch.eventfds()) {

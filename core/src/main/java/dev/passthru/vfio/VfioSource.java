@@ -5,6 +5,7 @@ import dev.passthru.host.HostFunction;
 import dev.passthru.host.HostSource;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.sysfs.SysfsSource;
+import dev.passthru.os.NativeCallFailed;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ public final class VfioSource implements HostSource {
     public Inventory scan(Detail detail) {
         try {
             calls.close(calls.open(CONTAINER));
-        } catch (VfioException e) {
+        } catch (NativeCallFailed e) {
             throw new InputError(CONTAINER + ": no VFIO on this machine (modprobe vfio-pci, and an IOMMU is needed): "
                     + e.getMessage());
         }
@@ -50,7 +51,7 @@ public final class VfioSource implements HostSource {
                 handle.device();
                 functions.add(new HostFunction(f.address(), f.origin(), "vfio " + f.source(), f.header(),
                         new VfioHostConfig(handle, calls), f.bars(), f.unsized(), new VfioBarMemory(handle), f.binding()));
-            } catch (InputError | VfioException e) {
+            } catch (InputError | NativeCallFailed e) {
                 problems.add(f.address() + ": " + e.getMessage());
             }
         }

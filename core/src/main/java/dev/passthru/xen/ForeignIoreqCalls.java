@@ -1,9 +1,10 @@
 package dev.passthru.xen;
 
+import dev.passthru.os.CallMemory;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.os.NativeCalls;
 import dev.passthru.pci.PciAddress;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
@@ -43,12 +44,10 @@ public final class ForeignIoreqCalls implements IoreqCalls {
     private final XenFunction unmapForeign;
     private final XenFunction bind;
     private final XenFunction unbind;
-    /** The serving thread's calls, made once per ioreq: bound exactly, with their memory allocated once. */
+    /** The serving thread's calls, made once per ioreq: bound exactly, in that thread's call memory. */
     private final MethodHandle pending;
     private final MethodHandle unmask;
     private final MethodHandle notify;
-    private final MemorySegment loopState = Arena.ofAuto().allocate(NativeCalls.CALL_STATE);
-    private final MemorySegment pollfd = Arena.ofAuto().allocate(8);
     private final XenFunction closeDeviceModel;
     private final XenFunction closeForeignMemory;
     private final XenFunction closeEvents;
@@ -100,22 +99,19 @@ public final class ForeignIoreqCalls implements IoreqCalls {
 
     @Override
     public int createServer(int domain) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment id = arena.allocate(JAVA_SHORT);
-            create.call(() -> "domain " + domain + ", no buffered ioreqs", dm, (short) domain, 0, id);
-            return Short.toUnsignedInt(id.get(JAVA_SHORT, 0));
-        }
+        MemorySegment id = CallMemory.current().scratch(2);
+        create.call(() -> "domain " + domain + ", no buffered ioreqs", dm, (short) domain, 0, id);
+        return Short.toUnsignedInt(id.get(JAVA_SHORT, 0));
     }
 
     @Override
     public synchronized MemorySegment mapIoreqPage(int domain, int server) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment address = arena.allocate(ADDRESS);
-            MemorySegment resource = mapResource.pointer(() -> "domain " + domain + ", ioreq server " + server + ", ioreq page",
-                    memory, (short) domain, RESOURCE_IOREQ_SERVER, server, (long) FRAME_IOREQ, 1L, address, PROT_READ_WRITE, 0);
-            resources.put(server, resource);
-            return address.get(ADDRESS, 0).reinterpret(PAGE);
-        }
+        MemorySegment address = CallMemory.current().scratch(ADDRESS.byteSize());
+        address.set(ADDRESS, 0, MemorySegment.NULL);
+        MemorySegment resource = mapResource.pointer(() -> "domain " + domain + ", ioreq server " + server + ", ioreq page",
+                memory, (short) domain, RESOURCE_IOREQ_SERVER, server, (long) FRAME_IOREQ, 1L, address, PROT_READ_WRITE, 0);
+        resources.put(server, resource);
+        return address.get(ADDRESS, 0).reinterpret(PAGE);
     }
 
     @Override
@@ -153,24 +149,23 @@ public final class ForeignIoreqCalls implements IoreqCalls {
     /** xenforeignmemory_map of consecutive frames; a frame Xen refuses (its err[] entry) fails the whole map. */
     @Override
     public MemorySegment mapGuestFrames(int domain, long gfn, int pages) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment frames = arena.allocate(JAVA_LONG, pages);
-            MemorySegment errors = arena.allocate(JAVA_INT, pages);
-            for (int i = 0; i < pages; i++) {
-                frames.setAtIndex(JAVA_LONG, i, gfn + i);
-            }
-            Supplier<String> described = () -> String.format("domain %d, gfn 0x%x, %d page(s)", domain, gfn, pages);
-            MemorySegment mapping = mapForeign.pointer(described, memory, domain, PROT_READ_WRITE, (long) pages, frames, errors)
-                    .reinterpret((long) pages * PAGE);
-            for (int i = 0; i < pages; i++) {
-                int error = errors.getAtIndex(JAVA_INT, i);
-                if (error != 0) {
-                    unmapGuestFrames(mapping, pages);
-                    throw new XenCallFailed("xenforeignmemory_map", described.get(), -error);
-                }
-            }
-            return mapping;
+        MemorySegment scratch = CallMemory.current().scratch(12L * pages);
+        MemorySegment frames = scratch.asSlice(0, 8L * pages);
+        MemorySegment errors = scratch.asSlice(8L * pages, 4L * pages);
+        for (int i = 0; i < pages; i++) {
+            frames.setAtIndex(JAVA_LONG, i, gfn + i);
         }
+        Supplier<String> described = () -> String.format("domain %d, gfn 0x%x, %d page(s)", domain, gfn, pages);
+        MemorySegment mapping = mapForeign.pointer(described, memory, domain, PROT_READ_WRITE, (long) pages, frames, errors)
+                .reinterpret((long) pages * PAGE);
+        for (int i = 0; i < pages; i++) {
+            int error = errors.getAtIndex(JAVA_INT, i);
+            if (error != 0) {
+                unmapGuestFrames(mapping, pages);
+                throw new NativeCallFailed("xenforeignmemory_map", described.get(), -error);
+            }
+        }
+        return mapping;
     }
 
     @Override
@@ -189,50 +184,58 @@ public final class ForeignIoreqCalls implements IoreqCalls {
         unbind.call(() -> "port " + port, events, port);
     }
 
-    /** Called by the serving thread only: it reuses that thread's call memory. */
+    /** Called by the serving thread once per wait: a poll on the event channel fd, in that thread's call memory. */
     @Override
     public int pending(int timeoutMillis) {
+        CallMemory call = CallMemory.current();
+        MemorySegment pollfd = call.scratch(8);
+        pollfd.set(JAVA_INT, 0, eventsFd);
+        pollfd.set(JAVA_SHORT, 4, POLLIN);
+        int ready;
         try {
-            pollfd.set(JAVA_INT, 0, eventsFd);
-            pollfd.set(JAVA_SHORT, 4, POLLIN);
-            int ready = (int) POLL.invokeExact(loopState, pollfd, 1L, timeoutMillis);
-            if (ready < 0 && NativeCalls.errno(loopState) != EINTR) {
-                throw new XenCallFailed("poll", "event channel fd " + eventsFd, NativeCalls.errno(loopState));
-            }
-            if (ready <= 0) {
-                return -1;
-            }
-            return check("xenevtchn_pending", -1, (int) pending.invokeExact(loopState, events));
+            ready = (int) POLL.invokeExact(call.state(), pollfd, 1L, timeoutMillis);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        if (ready < 0 && call.errno() != EINTR) {
+            throw new NativeCallFailed("poll", "event channel fd " + eventsFd, call.errno());
+        }
+        if (ready <= 0) {
+            return -1;
+        }
+        try {
+            return call.check((int) pending.invokeExact(call.state(), events), "xenevtchn_pending", "");
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
     }
 
-    /** Called by the serving thread only. */
     @Override
     public void unmask(int port) {
+        CallMemory call = CallMemory.current();
+        int result;
         try {
-            check("xenevtchn_unmask", port, (int) unmask.invokeExact(loopState, events, port));
+            result = (int) unmask.invokeExact(call.state(), events, port);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+        if (result < 0) {
+            throw new NativeCallFailed("xenevtchn_unmask", "port " + port, call.errno());
+        }
     }
 
-    /** Called by the serving thread only. */
     @Override
     public void notify(int port) {
+        CallMemory call = CallMemory.current();
+        int result;
         try {
-            check("xenevtchn_notify", port, (int) notify.invokeExact(loopState, events, port));
+            result = (int) notify.invokeExact(call.state(), events, port);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
-    }
-
-    private int check(String function, int port, int result) {
         if (result < 0) {
-            throw new XenCallFailed(function, port < 0 ? "" : "port " + port, NativeCalls.errno(loopState));
+            throw new NativeCallFailed("xenevtchn_notify", "port " + port, call.errno());
         }
-        return result;
     }
 
     @Override

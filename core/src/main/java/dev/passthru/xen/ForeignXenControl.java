@@ -1,6 +1,8 @@
 package dev.passthru.xen;
 
-import java.lang.foreign.Arena;
+import dev.passthru.os.CallMemory;
+import dev.passthru.os.NativeCallFailed;
+
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
@@ -97,18 +99,16 @@ public final class ForeignXenControl implements XenControl {
     /** The first domain from {@code domain} on is the one asked about only if it exists. */
     @Override
     public synchronized DomainState domainState(int domain) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(DOMAIN_INFO_BYTES, 8);
-            int found = domainInfo.call(() -> "from domain " + domain, xc, domain, 1, info);
-            if (found < 1 || Short.toUnsignedInt(info.get(JAVA_SHORT, 0)) != domain) {
-                return DomainState.GONE;
-            }
-            int flags = info.get(JAVA_INT, 4);
-            if ((flags & DOMINF_DYING) != 0) {
-                return DomainState.GONE;
-            }
-            return (flags & DOMINF_SHUTDOWN) != 0 ? DomainState.SHUT_DOWN : DomainState.ALIVE;
+        MemorySegment info = CallMemory.current().scratch(DOMAIN_INFO_BYTES);
+        int found = domainInfo.call(() -> "from domain " + domain, xc, domain, 1, info);
+        if (found < 1 || Short.toUnsignedInt(info.get(JAVA_SHORT, 0)) != domain) {
+            return DomainState.GONE;
         }
+        int flags = info.get(JAVA_INT, 4);
+        if ((flags & DOMINF_DYING) != 0) {
+            return DomainState.GONE;
+        }
+        return (flags & DOMINF_SHUTDOWN) != 0 ? DomainState.SHUT_DOWN : DomainState.ALIVE;
     }
 
     @Override
@@ -116,7 +116,7 @@ public final class ForeignXenControl implements XenControl {
         try {
             testAssign.call(() -> XenSbdf.text(sbdf), xc, DOMID_INVALID, sbdf);
             return false;
-        } catch (XenCallFailed e) {
+        } catch (NativeCallFailed e) {
             if (e.errno() == EINVAL) {
                 return true;
             }
@@ -166,21 +166,19 @@ public final class ForeignXenControl implements XenControl {
 
     @Override
     public synchronized int mapPirqGsi(int domain, int gsi) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pirq = arena.allocateFrom(JAVA_INT, gsi);
-            mapPirq.call(() -> "domain " + domain + ", gsi " + gsi, xc, domain, gsi, pirq);
-            return pirq.get(JAVA_INT, 0);
-        }
+        MemorySegment pirq = CallMemory.current().scratch(4);
+        pirq.set(JAVA_INT, 0, gsi);
+        mapPirq.call(() -> "domain " + domain + ", gsi " + gsi, xc, domain, gsi, pirq);
+        return pirq.get(JAVA_INT, 0);
     }
 
     @Override
     public synchronized int mapPirqMsi(int domain, int pirq, int bus, int devfn, int entry, long tableBase) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment given = arena.allocateFrom(JAVA_INT, pirq);
-            mapPirqMsi.call(() -> String.format("domain %d, pirq %d, %02x:%02x.%d, entry %d, table 0x%x", domain, pirq, bus,
-                    devfn >> 3, devfn & 7, entry, tableBase), xc, domain, AUTO_ASSIGN, given, devfn, bus, entry, tableBase);
-            return given.get(JAVA_INT, 0);
-        }
+        MemorySegment given = CallMemory.current().scratch(4);
+        given.set(JAVA_INT, 0, pirq);
+        mapPirqMsi.call(() -> String.format("domain %d, pirq %d, %02x:%02x.%d, entry %d, table 0x%x", domain, pirq, bus,
+                devfn >> 3, devfn & 7, entry, tableBase), xc, domain, AUTO_ASSIGN, given, devfn, bus, entry, tableBase);
+        return given.get(JAVA_INT, 0);
     }
 
     @Override

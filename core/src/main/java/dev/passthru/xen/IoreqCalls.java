@@ -1,5 +1,6 @@
 package dev.passthru.xen;
 
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 
 import java.lang.foreign.MemorySegment;
@@ -7,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * What an ioreq server needs of libxendevicemodel, libxenforeignmemory and libxenevtchn: a
  * server for a domain, its shared ioreq page, the ranges and functions routed to it, and the
- * event channels its vCPUs signal on. Failures throw {@link XenCallFailed}.
+ * event channels its vCPUs signal on. Failures throw {@link NativeCallFailed}.
  */
 public interface IoreqCalls extends AutoCloseable {
 

@@ -4,6 +4,7 @@ import dev.passthru.config.ConfigChanges;
 import dev.passthru.device.GuestRange;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.log.RateLimitedLog;
+import dev.passthru.os.NativeCallFailed;
 
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
@@ -76,7 +77,7 @@ public final class IoreqServer implements AutoCloseable {
                 vcpuByPort.put(calls.bindPort(domain, Ioreq.remotePort(page, vcpu)), vcpu);
             }
             if (vcpuByPort.isEmpty()) {
-                throw new XenCallFailed("set_ioreq_server_state", "domain " + domain + ", ioreq server " + server
+                throw new NativeCallFailed("set_ioreq_server_state", "domain " + domain + ", ioreq server " + server
                         + ": no vCPU event channel in the ioreq page", 22);
             }
         } catch (RuntimeException e) {
@@ -326,7 +327,7 @@ public final class IoreqServer implements AutoCloseable {
         MemorySegment buffer;
         try {
             buffer = calls.mapGuestFrames(domain, firstPage / PAGE, pages);
-        } catch (XenCallFailed e) {
+        } catch (NativeCallFailed e) {
             LOG.log(Level.WARNING, "domain %s: string MMIO access (%s): %s", domain, request, e.getMessage());
             return;
         }
@@ -387,7 +388,7 @@ public final class IoreqServer implements AutoCloseable {
         try {
             calls.mapMmioRange(domain, server, range.first(), range.last(), map);
             return true;
-        } catch (XenCallFailed e) {
+        } catch (NativeCallFailed e) {
             LOG.log(Level.WARNING, "domain %s: %s", domain, e.getMessage());
             return false;
         }

@@ -4,7 +4,7 @@ package dev.passthru.xen;
  * The hypercalls a pass-through device model makes on behalf of a domain, as libxenctrl and
  * libxendevicemodel offer them. Machine functions are given as SBDF (segment << 16 | bus << 8
  * | devfn), frames as 4 KiB frame numbers. Every call either does what it says or throws
- * {@link XenCallFailed}; none is retried here.
+ * {@link NativeCallFailed}; none is retried here.
  */
 public interface XenControl extends AutoCloseable {
 

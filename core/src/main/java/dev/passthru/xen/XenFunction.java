@@ -1,8 +1,9 @@
 package dev.passthru.xen;
 
+import dev.passthru.os.CallMemory;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.os.NativeCalls;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
@@ -14,8 +15,10 @@ import java.util.function.Supplier;
 /**
  * One C function of the Xen libraries, bound with errno captured. The Xen libraries report
  * failure as a negative int or a NULL pointer with errno set; either becomes
- * {@link XenCallFailed}. Calls go through invokeWithArguments: these are control-path calls
- * whose cost is the hypercall behind them, not the binding.
+ * {@link NativeCallFailed}, its arguments described only then. Calls go through
+ * invokeWithArguments: these are control-path calls whose cost is the hypercall behind them,
+ * not the binding. They capture errno in the calling thread's {@link CallMemory} and leave its
+ * scratch to the caller, who may pass segments of it as arguments.
  */
 final class XenFunction {
 
@@ -29,26 +32,22 @@ final class XenFunction {
 
     /** Calls it; a negative result fails with the arguments {@code described}. */
     int call(Supplier<String> described, Object... args) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            int result = (int) invoke(state, args);
-            if (result < 0) {
-                throw new XenCallFailed(name, described.get(), NativeCalls.errno(state));
-            }
-            return result;
+        CallMemory memory = CallMemory.current();
+        int result = (int) invoke(memory.state(), args);
+        if (result < 0) {
+            throw new NativeCallFailed(name, described.get(), memory.errno());
         }
+        return result;
     }
 
     /** Calls a function that returns a pointer; NULL fails with the arguments {@code described}. */
     MemorySegment pointer(Supplier<String> described, Object... args) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NativeCalls.CALL_STATE);
-            MemorySegment result = (MemorySegment) invoke(state, args);
-            if (result.address() == 0) {
-                throw new XenCallFailed(name, described.get(), NativeCalls.errno(state));
-            }
-            return result;
+        CallMemory memory = CallMemory.current();
+        MemorySegment result = (MemorySegment) invoke(memory.state(), args);
+        if (result.address() == 0) {
+            throw new NativeCallFailed(name, described.get(), memory.errno());
         }
+        return result;
     }
 
     private Object invoke(MemorySegment state, Object[] args) {

@@ -3,6 +3,7 @@ package dev.passthru.xen;
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.HypervisorException;
 import dev.passthru.hypervisor.MmioRange;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.RdmPolicy;
 
@@ -109,7 +110,7 @@ public final class XenHypervisor implements Hypervisor {
         RdmPolicy policy = facts.getOrDefault(machine, UNDESCRIBED).rdmPolicy();
         try {
             xen.assignDevice(domain, XenSbdf.of(machine), policy == RdmPolicy.RELAXED);
-        } catch (XenCallFailed e) {
+        } catch (NativeCallFailed e) {
             throw new HypervisorException(op, args.get(), e.getMessage() + (e.errno() == EOPNOTSUPP
                     ? ": the domain has no IOMMU context (give it passthrough=\"enabled\" in its xl config)" : ""));
         }
@@ -148,12 +149,12 @@ public final class XenHypervisor implements Hypervisor {
                 xen.memoryMapping(domain, range.guestFrame() + done, range.machineFrame() + done, frames, true);
                 done += frames;
             }
-        } catch (XenCallFailed e) {
+        } catch (NativeCallFailed e) {
             HypervisorException failed = new HypervisorException(op, args.get(), e.getMessage());
             try {
                 removeFrames(domain, range, done);
                 xen.iomemPermission(domain, range.machineFrame(), range.frames(), false);
-            } catch (XenCallFailed undo) {
+            } catch (NativeCallFailed undo) {
                 failed.addSuppressed(undo);
             }
             throw failed;
@@ -198,7 +199,7 @@ public final class XenHypervisor implements Hypervisor {
         perform(op, args, () -> xen.ioportPermission(domain, machinePort, count, true));
         try {
             xen.ioportMapping(domain, guestPort, machinePort, count, true);
-        } catch (XenCallFailed e) {
+        } catch (NativeCallFailed e) {
             HypervisorException failed = new HypervisorException(op, args.get(), e.getMessage());
             undo(failed, () -> xen.ioportPermission(domain, machinePort, count, false));
             throw failed;
@@ -237,7 +238,7 @@ public final class XenHypervisor implements Hypervisor {
         int pirq = call(op, args, () -> xen.mapPirqGsi(domain, gsi));
         try {
             xen.irqPermission(domain, pirq, true);
-        } catch (XenCallFailed e) {
+        } catch (NativeCallFailed e) {
             HypervisorException failed = new HypervisorException(op, args.get(), e.getMessage());
             undo(failed, () -> xen.unmapPirq(domain, pirq));
             throw failed;
@@ -420,7 +421,7 @@ public final class XenHypervisor implements Hypervisor {
     private static <T> T call(String op, Supplier<String> args, Supplier<T> hypercall) {
         try {
             return hypercall.get();
-        } catch (XenCallFailed e) {
+        } catch (NativeCallFailed e) {
             throw new HypervisorException(op, args.get(), e.getMessage());
         }
     }
@@ -428,7 +429,7 @@ public final class XenHypervisor implements Hypervisor {
     private static void undo(HypervisorException failed, Runnable step) {
         try {
             step.run();
-        } catch (XenCallFailed e) {
+        } catch (NativeCallFailed e) {
             failed.addSuppressed(e);
         }
     }

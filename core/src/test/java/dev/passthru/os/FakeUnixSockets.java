@@ -15,7 +15,7 @@ import java.util.Set;
  * what UnixSocketsContract holds the C library to: a descriptor passed along arrives as a new
  * number for the same socket (the sender keeps its own); a socket is closed once no descriptor
  * refers to it, in this process or in a message on its way; its peer then reads end of stream
- * and a send to it fails with EPIPE; failures are {@link UnixSockets.NativeException}s with
+ * and a send to it fails with EPIPE; failures are {@link NativeCallFailed}s with
  * errno (EBADF for a descriptor that is not open). Nothing listens on a path here, so
  * {@link #connect} fails as it does for a path nobody listens on. One thread at a time; a
  * receive on an empty socket whose peer is open is a test error, not a wait.
@@ -60,7 +60,7 @@ public final class FakeUnixSockets implements UnixSockets {
     private End end(int fd, String call) {
         End end = open.get(fd);
         if (end == null) {
-            throw new NativeException(call, EBADF);
+            throw new NativeCallFailed(call, "fd " + fd, EBADF);
         }
         return end;
     }
@@ -81,14 +81,14 @@ public final class FakeUnixSockets implements UnixSockets {
 
     @Override
     public int connect(String path) {
-        throw new NativeException("connect " + path, ENOENT);
+        throw new NativeCallFailed("connect", path, ENOENT);
     }
 
     @Override
     public Received receive(int fd, byte[] into, int offset, int length) {
         End end = end(fd, "recvmsg");
         if (end.peer == null) {
-            throw new NativeException("recvmsg", ENOTSOCK);
+            throw new NativeCallFailed("recvmsg", "fd " + fd, ENOTSOCK);
         }
         Chunk chunk = end.shut ? null : end.inbox.poll();
         if (chunk == null) {
@@ -114,10 +114,10 @@ public final class FakeUnixSockets implements UnixSockets {
     public void send(int fd, byte[] data, int length, int... fds) {
         End end = end(fd, "sendmsg");
         if (end.peer == null) {
-            throw new NativeException("sendmsg", ENOTSOCK);
+            throw new NativeCallFailed("sendmsg", "fd " + fd, ENOTSOCK);
         }
         if (end.shut || end.peer.shut || end.peer.closed()) {
-            throw new NativeException("sendmsg", EPIPE);
+            throw new NativeCallFailed("sendmsg", "fd " + fd, EPIPE);
         }
         End[] passed = new End[fds.length];
         for (int i = 0; i < fds.length; i++) {

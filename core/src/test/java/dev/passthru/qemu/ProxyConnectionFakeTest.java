@@ -26,12 +26,12 @@ class ProxyConnectionFakeTest {
         int memfd = sockets.descriptor();
         int irqfd = sockets.descriptor();
         int resample = sockets.descriptor();
-        byte[] sync = new byte[ProxyConnection.HEADER + ProxyConnection.SYSMEM_DATA];
-        ByteBuffer.wrap(sync).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyConnection.SYNC_SYSMEM)
-                .putLong(8, ProxyConnection.SYSMEM_DATA);
+        byte[] sync = new byte[ProxyMessage.HEADER + ProxyMessage.SYSMEM_DATA];
+        ByteBuffer.wrap(sync).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyMessage.SYNC_SYSMEM)
+                .putLong(8, ProxyMessage.SYSMEM_DATA);
         sockets.send(pair[1], sync, sync.length, memfd);
-        byte[] irq = new byte[ProxyConnection.HEADER];
-        ByteBuffer.wrap(irq).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyConnection.SET_IRQFD);
+        byte[] irq = new byte[ProxyMessage.HEADER];
+        ByteBuffer.wrap(irq).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyMessage.SET_IRQFD);
         sockets.send(pair[1], irq, irq.length, irqfd, resample);
         sockets.close(pair[1]);
         ProxyConnection connection = connection();
@@ -45,9 +45,9 @@ class ProxyConnectionFakeTest {
 
     @Test
     void a_message_cut_short_ends_the_connection_without_a_reply() {
-        byte[] cut = new byte[ProxyConnection.HEADER + 5];
-        ByteBuffer.wrap(cut).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyConnection.PCI_CFGREAD)
-                .putLong(8, ProxyConnection.CONFIG_DATA);
+        byte[] cut = new byte[ProxyMessage.HEADER + 5];
+        ByteBuffer.wrap(cut).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyMessage.PCI_CFGREAD)
+                .putLong(8, ProxyMessage.CONFIG_DATA);
         sockets.send(pair[1], cut, cut.length);
         sockets.close(pair[1]);
         ProxyConnection connection = connection();

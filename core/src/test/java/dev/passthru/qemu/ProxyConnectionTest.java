@@ -59,12 +59,12 @@ class ProxyConnectionTest {
 
     @Test
     void a_malformed_message_ends_the_connection_with_a_reason() throws InterruptedException {
-        byte[] bad = new byte[ProxyConnection.HEADER + 4];
-        ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyConnection.PCI_CFGREAD).putLong(8, 4);
+        byte[] bad = new byte[ProxyMessage.HEADER + 4];
+        ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyMessage.PCI_CFGREAD).putLong(8, 4);
         qemu.sendRaw(bad);
         server.join(5000);
         assertThat(connection.endReason()).isEqualTo("command 3 with 4 bytes of data, expected 12");
-        byte[] unknown = new byte[ProxyConnection.HEADER];
+        byte[] unknown = new byte[ProxyMessage.HEADER];
         ByteBuffer.wrap(unknown).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 42);
         int[] other = sockets.socketPair();
         ProxyConnection second = new ProxyConnection(sockets, other[0], new DeviceProxyTarget(nic), "nic");
@@ -78,9 +78,9 @@ class ProxyConnectionTest {
     @Test
     void descriptors_sent_with_sync_sysmem_are_taken_and_closed() throws InterruptedException {
         int[] spare = sockets.socketPair();
-        byte[] sync = new byte[ProxyConnection.HEADER + ProxyConnection.SYSMEM_DATA];
-        ByteBuffer.wrap(sync).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyConnection.SYNC_SYSMEM)
-                .putLong(8, ProxyConnection.SYSMEM_DATA);
+        byte[] sync = new byte[ProxyMessage.HEADER + ProxyMessage.SYSMEM_DATA];
+        ByteBuffer.wrap(sync).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ProxyMessage.SYNC_SYSMEM)
+                .putLong(8, ProxyMessage.SYSMEM_DATA);
         sockets.send(pair[1], sync, sync.length, spare[0], spare[1]);
         assertThat(qemu.configRead(PCI_DEVICE_ID, 2)).as("still serving").isEqualTo(0x10c9);
         sockets.close(spare[0]);

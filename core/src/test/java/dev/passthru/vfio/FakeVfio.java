@@ -1,5 +1,7 @@
 package dev.passthru.vfio;
 
+import dev.passthru.os.NativeCallFailed;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -86,10 +88,10 @@ final class FakeVfio implements VfioCalls {
         Kind kind = switch (path) {
             case "/dev/vfio/vfio" -> Kind.CONTAINER;
             case GROUP -> Kind.GROUP;
-            default -> throw new VfioException("open", path, ENOENT);
+            default -> throw new NativeCallFailed("open", path, ENOENT);
         };
         if (kind == Kind.GROUP && open.containsValue(Kind.GROUP)) {
-            throw new VfioException("open", path, EBUSY);
+            throw new NativeCallFailed("open", path, EBUSY);
         }
         return descriptor(kind);
     }
@@ -104,7 +106,7 @@ final class FakeVfio implements VfioCalls {
     public synchronized void close(int fd) {
         Kind kind = open.remove(fd);
         if (kind == null) {
-            throw new VfioException("close", "fd " + fd, EBADF);
+            throw new NativeCallFailed("close", "fd " + fd, EBADF);
         }
         if (kind == Kind.GROUP) {
             groupInContainer = false;
@@ -128,11 +130,11 @@ final class FakeVfio implements VfioCalls {
         }
         if (kind == Kind.DEVICE && request == Vfio.DEVICE_RESET) {
             if (!resettable) {
-                throw new VfioException(Vfio.name(request), what, EINVAL);
+                throw new NativeCallFailed(Vfio.name(request), what, EINVAL);
             }
             return 0;
         }
-        throw new VfioException(Vfio.name(request), what, ENOTTY);
+        throw new NativeCallFailed(Vfio.name(request), what, ENOTTY);
     }
 
     @Override
@@ -145,20 +147,20 @@ final class FakeVfio implements VfioCalls {
             s.putInt(4, (viable ? Vfio.GROUP_FLAGS_VIABLE : 0) | (groupInContainer ? 2 : 0));
         } else if (kind == Kind.GROUP && request == Vfio.GROUP_SET_CONTAINER) {
             if (open.get(s.getInt(0)) != Kind.CONTAINER) {
-                throw new VfioException(call, what, EBADF);
+                throw new NativeCallFailed(call, what, EBADF);
             }
             groupInContainer = true;
         } else if (kind == Kind.GROUP && request == Vfio.GROUP_UNSET_CONTAINER) {
             if (!groupInContainer) {
-                throw new VfioException(call, what, EINVAL);
+                throw new NativeCallFailed(call, what, EINVAL);
             }
             groupInContainer = false;
         } else if (kind == Kind.GROUP && request == Vfio.GROUP_GET_DEVICE_FD) {
             if (!groupInContainer) {
-                throw new VfioException(call, what, EINVAL);
+                throw new NativeCallFailed(call, what, EINVAL);
             }
             if (!new String(struct, 0, struct.length - 1, StandardCharsets.US_ASCII).equals(ADDRESS)) {
-                throw new VfioException(call, what, ENODEV);
+                throw new NativeCallFailed(call, what, ENODEV);
             }
             return descriptor(Kind.DEVICE);
         } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_INFO) {
@@ -172,7 +174,7 @@ final class FakeVfio implements VfioCalls {
         } else if (kind == Kind.CONTAINER && (request == Vfio.IOMMU_MAP_DMA || request == Vfio.IOMMU_UNMAP_DMA)) {
             return 0;
         } else {
-            throw new VfioException(call, what, ENOTTY);
+            throw new NativeCallFailed(call, what, ENOTTY);
         }
         return 0;
     }
@@ -180,10 +182,10 @@ final class FakeVfio implements VfioCalls {
     private Kind kind(int fd, String call, String what) {
         Kind kind = open.get(fd);
         if (kind == null) {
-            throw new VfioException(call, what, EBADF);
+            throw new NativeCallFailed(call, what, EBADF);
         }
         if (kind == Kind.EVENTFD) {
-            throw new VfioException(call, what, ENOTTY);
+            throw new NativeCallFailed(call, what, ENOTTY);
         }
         return kind;
     }
@@ -196,7 +198,7 @@ final class FakeVfio implements VfioCalls {
     private static void regionInfo(ByteBuffer s, String call, String what) {
         int index = s.getInt(8);
         if (index < 0 || index >= REGIONS - 1) {
-            throw new VfioException(call, what, EINVAL);
+            throw new NativeCallFailed(call, what, EINVAL);
         }
         long size = regionSize(index);
         int flags = size == 0 ? 0 : Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE
@@ -209,7 +211,7 @@ final class FakeVfio implements VfioCalls {
         return switch (index) {
             case Vfio.PCI_INTX_IRQ_INDEX, Vfio.PCI_MSI_IRQ_INDEX, 4 -> 1;
             case Vfio.PCI_MSIX_IRQ_INDEX -> 0;
-            default -> throw new VfioException(call, what, EINVAL);
+            default -> throw new NativeCallFailed(call, what, EINVAL);
         };
     }
 
@@ -228,7 +230,7 @@ final class FakeVfio implements VfioCalls {
         int max = vectors(index, call, what);
         if (start < 0 || count < 0 || start >= max || start + count > max
                 || (count == 0 && (flags & Vfio.IRQ_SET_DATA_NONE) == 0)) {
-            throw new VfioException(call, what, EINVAL);
+            throw new NativeCallFailed(call, what, EINVAL);
         }
         boolean trigger = (flags & Vfio.IRQ_SET_ACTION_TRIGGER) != 0;
         if (trigger && (flags & Vfio.IRQ_SET_DATA_EVENTFD) != 0) {
@@ -236,7 +238,7 @@ final class FakeVfio implements VfioCalls {
             for (int i = 0; i < count; i++) {
                 fds[i] = s.getInt(20 + 4 * i);
                 if (open.get(fds[i]) != Kind.EVENTFD) {
-                    throw new VfioException(call, what, EBADF);
+                    throw new NativeCallFailed(call, what, EBADF);
                 }
             }
             routed.put(index, fds);
@@ -284,15 +286,15 @@ final class FakeVfio implements VfioCalls {
     /** The region an access of the device file falls in; EINVAL for a region the device lacks or past its end. */
     private int access(int fd, String call, String what, long offset, int length) {
         if (open.get(fd) == null) {
-            throw new VfioException(call, what, EBADF);
+            throw new NativeCallFailed(call, what, EBADF);
         }
         long index = offset >>> REGION_SHIFT;
         long at = offset & ((1L << REGION_SHIFT) - 1);
         if (open.get(fd) != Kind.DEVICE || index >= REGIONS) {
-            throw new VfioException(call, what, EINVAL);
+            throw new NativeCallFailed(call, what, EINVAL);
         }
         if (at + length > regionSize((int) index)) {
-            throw new VfioException(call, what, index == Vfio.PCI_CONFIG_REGION_INDEX ? EFAULT : EINVAL);
+            throw new NativeCallFailed(call, what, index == Vfio.PCI_CONFIG_REGION_INDEX ? EFAULT : EINVAL);
         }
         return (int) index;
     }
@@ -348,7 +350,7 @@ final class FakeVfio implements VfioCalls {
     @Override
     public synchronized long map(int fd, long size, long offset, String what) {
         if (open.get(fd) != Kind.DEVICE || offset != 0 || size != BAR0_SIZE) {
-            throw new VfioException("mmap", what, EINVAL);
+            throw new NativeCallFailed("mmap", what, EINVAL);
         }
         return MAPPED;
     }
@@ -356,7 +358,7 @@ final class FakeVfio implements VfioCalls {
     @Override
     public void unmap(long address, long size) {
         if (address != MAPPED) {
-            throw new VfioException("munmap", "0x" + Long.toHexString(address), EINVAL);
+            throw new NativeCallFailed("munmap", "0x" + Long.toHexString(address), EINVAL);
         }
     }
 
@@ -389,7 +391,7 @@ final class FakeVfio implements VfioCalls {
         Long count = counters.put(eventfd, 0L);
         if (count == null) {
             counters.remove(eventfd);
-            throw new VfioException("read", "eventfd " + eventfd, EBADF);
+            throw new NativeCallFailed("read", "eventfd " + eventfd, EBADF);
         }
         return count;
     }

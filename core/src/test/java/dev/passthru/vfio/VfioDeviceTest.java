@@ -1,6 +1,7 @@
 package dev.passthru.vfio;
 
 import dev.passthru.InputError;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 import org.junit.jupiter.api.Test;
 
@@ -81,8 +82,8 @@ class VfioDeviceTest {
         kernel.resettable = true;
         try (VfioDevice edu = open()) {
             kernel.resettable = false;
-            assertThatThrownBy(edu::reset).isInstanceOf(VfioException.class)
-                    .hasMessage("VFIO_DEVICE_RESET on 0000:00:03.0 failed: EINVAL");
+            assertThatThrownBy(edu::reset).isInstanceOf(NativeCallFailed.class)
+                    .hasMessage("VFIO_DEVICE_RESET on 0000:00:03.0: EINVAL (errno 22)");
         }
     }
 }

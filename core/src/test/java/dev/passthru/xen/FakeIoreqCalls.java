@@ -1,5 +1,6 @@
 package dev.passthru.xen;
 
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 
 import java.lang.foreign.Arena;
@@ -104,14 +105,14 @@ final class FakeIoreqCalls implements IoreqCalls {
         calls.add(line);
         if (failing != null && line.startsWith(failing)) {
             failing = null;
-            throw new XenCallFailed(function, line, EBUSY);
+            throw new NativeCallFailed(function, line, EBUSY);
         }
         refuse(domain != DOMAIN, function, line, ESRCH);
     }
 
     private static void refuse(boolean refused, String function, String line, int errno) {
         if (refused) {
-            throw new XenCallFailed(function, line, errno);
+            throw new NativeCallFailed(function, line, errno);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.passthru.xen;
 
+import dev.passthru.os.NativeCallFailed;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -82,7 +84,7 @@ final class FakeXenControl implements XenControl {
         if (left != null) {
             if (left == 1) {
                 failing.remove(function);
-                throw new XenCallFailed(function, args, EBUSY);
+                throw new NativeCallFailed(function, args, EBUSY);
             }
             failing.put(function, left - 1);
         }
@@ -97,7 +99,7 @@ final class FakeXenControl implements XenControl {
     /** Fails with Xen's errno when Xen would refuse; the real Xen behind a ledger refuses by itself. */
     private void refuse(boolean refused, String function, String args, int errno) {
         if (refused && real == null) {
-            throw new XenCallFailed(function, args, errno);
+            throw new NativeCallFailed(function, args, errno);
         }
     }
 

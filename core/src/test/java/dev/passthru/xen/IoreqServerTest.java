@@ -3,6 +3,7 @@ package dev.passthru.xen;
 import dev.passthru.device.DeviceRig;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.device.Placement;
+import dev.passthru.os.NativeCallFailed;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -171,7 +172,7 @@ class IoreqServerTest {
         serveWithTableClaimed();
         calls.calls.clear();
         calls.fail("release 0000:00:05.0");
-        assertThatThrownBy(server::close).isInstanceOf(XenCallFailed.class).hasMessageContaining("EBUSY");
+        assertThatThrownBy(server::close).isInstanceOf(NativeCallFailed.class).hasMessageContaining("EBUSY");
         assertThat(calls.calls).endsWith("unbind 133", "off", "unmap page 7", "destroy 7");
     }
 
