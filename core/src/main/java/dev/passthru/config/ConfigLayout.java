@@ -1,6 +1,7 @@
 package dev.passthru.config;
 
 import dev.passthru.host.BarLayout;
+import dev.passthru.host.HostBar;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,8 @@ final class ConfigLayout {
     final int size;
     final int headerType;
     final BarLayout bars;
+    /** The BAR that starts at each of the six BAR registers, null where none does: found on every BAR access, allocating nothing. */
+    final HostBar[] barAtRegister = new HostBar[6];
     /** Each array has {@code size + 3} bytes so that a 4-byte view at any offset stays inside. */
     final byte[] emulated;
     final byte[] guestWritable;
@@ -41,6 +44,9 @@ final class ConfigLayout {
         this.size = size;
         this.headerType = headerType;
         this.bars = bars;
+        for (HostBar bar : bars.bars()) {
+            barAtRegister[bar.index()] = bar;
+        }
         this.emulated = new byte[size + 3];
         this.guestWritable = new byte[size + 3];
         this.virtualW1c = new byte[size + 3];

@@ -319,8 +319,10 @@ public final class VirtualConfigSpace {
 
     /** The address the guest put in the BAR that starts at register {@code index}. */
     public long barAddress(int index) {
-        HostBar bar = layout.bars.bar(index).orElseThrow(
-                () -> new IllegalArgumentException("BAR " + index + " is not implemented"));
+        HostBar bar = index >= 0 && index < layout.barAtRegister.length ? layout.barAtRegister[index] : null;
+        if (bar == null) {
+            throw new IllegalArgumentException("BAR " + index + " is not implemented");
+        }
         int offset = PCI_BASE_ADDRESS_0 + 4 * index;
         long low = (int) INT.get(virt, offset) & 0xffff_ffffL;
         long address = low & (bar.kind() == BarKind.IO ? PCI_BASE_ADDRESS_IO_MASK : PCI_BASE_ADDRESS_MEM_MASK) & 0xffff_ffffL;
