@@ -2,18 +2,26 @@ package dev.passthru.bench;
 
 import dev.passthru.config.ConfigOptions;
 import dev.passthru.config.VirtualConfigSpace;
+import dev.passthru.device.AttachRequest;
+import dev.passthru.device.PassthroughDevice;
+import dev.passthru.device.Placement;
 import dev.passthru.dump.DumpBars;
 import dev.passthru.dump.DumpSource;
 import dev.passthru.dump.DumpedFunction;
 import dev.passthru.dump.LspciDumpReader;
+import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.MemoryHostConfig;
 import dev.passthru.host.profile.ProfileReader;
+import dev.passthru.hypervisor.sim.RamRange;
+import dev.passthru.hypervisor.sim.SimulatedHypervisor;
+import dev.passthru.pci.PciAddress;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /** Functions from examples/dumps and examples/profiles (packed into the benchmark jar). */
@@ -41,6 +49,20 @@ final class ExampleFunctions {
         return DumpSource.function(read("intel-82576-nic.txt").getFirst(), Map.of(), null);
     }
 
+    /** The 82576's config space as dumped, byte for byte. */
+    static byte[] nicConfig() {
+        return read("intel-82576-nic.txt").getFirst().config();
+    }
+
+    /** {@code nic} attached as 00:04.0 of domain 1 on the simulated hypervisor, as a QEMU proxy would serve it. */
+    static PassthroughDevice attach(HostFunction nic) {
+        SimulatedHypervisor hypervisor = new SimulatedHypervisor();
+        hypervisor.addMachineFunction(nic.address(), nic.bars(), nic.memory());
+        hypervisor.createDomain(1, List.of(new RamRange(0, 1L << 30)));
+        return PassthroughDevice.attach(hypervisor, new AttachRequest(1, PciAddress.parse("00:04.0"), nic,
+                ConfigOptions.DEFAULT, Placement.NONE), new Assignability.Verdict(true, ""));
+    }
+
     /** The synthetic function of examples/profiles: six BARs, 64 MSI-X vectors in BAR 1, a ROM, INTx. */
     static HostFunction sixBars() {
         String name = "six-bars-64-vectors.json";
@@ -54,7 +76,7 @@ final class ExampleFunctions {
         }
     }
 
-    private static java.util.List<DumpedFunction> read(String name) {
+    private static List<DumpedFunction> read(String name) {
         try (InputStream in = ExampleFunctions.class.getResourceAsStream("/" + name)) {
             if (in == null) {
                 throw new IllegalStateException(name + " is not in the benchmark jar");

@@ -1,22 +1,12 @@
 package dev.passthru.bench;
 
-import dev.passthru.config.ConfigOptions;
-import dev.passthru.device.AttachRequest;
-import dev.passthru.device.PassthroughDevice;
-import dev.passthru.device.Placement;
-import dev.passthru.host.Assignability;
-import dev.passthru.host.HostFunction;
-import dev.passthru.hypervisor.sim.RamRange;
-import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.os.ForeignUnixSockets;
 import dev.passthru.os.UnixSockets;
-import dev.passthru.pci.PciAddress;
 import dev.passthru.qemu.DeviceProxyTarget;
 import dev.passthru.qemu.ProxyClient;
 import dev.passthru.qemu.ProxyConnection;
 
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The same stream of config reads, sent the way QEMU's {@code x-pci-proxy-dev} sends them (one
@@ -40,7 +30,7 @@ public final class RemoteThroughput {
         ProxyClient qemu = new ProxyClient(sockets, Integer.parseInt(args[0]));
         int[] pair = sockets.socketPair();
         Thread server = Thread.ofPlatform().daemon().start(new ProxyConnection(sockets, pair[0],
-                new DeviceProxyTarget(nic()), "benchmark"));
+                new DeviceProxyTarget(ExampleFunctions.attach(ExampleFunctions.nic())), "benchmark"));
         ProxyClient passthru = new ProxyClient(sockets, pair[1]);
         System.out.printf("QEMU's remote answers vendor:device %08x; passthru's %08x%n",
                 qemu.configRead(0, 4), passthru.configRead(0, 4));
@@ -78,14 +68,5 @@ public final class RemoteThroughput {
             System.out.println();
         }
         return count / (nanos / 1e9);
-    }
-
-    private static PassthroughDevice nic() {
-        HostFunction nic = ExampleFunctions.nic();
-        SimulatedHypervisor hypervisor = new SimulatedHypervisor();
-        hypervisor.addMachineFunction(nic.address(), nic.bars(), nic.memory());
-        hypervisor.createDomain(1, List.of(new RamRange(0, 1L << 30)));
-        return PassthroughDevice.attach(hypervisor, new AttachRequest(1, PciAddress.parse("00:04.0"), nic,
-                ConfigOptions.DEFAULT, Placement.NONE), new Assignability.Verdict(true, ""));
     }
 }
