@@ -314,7 +314,10 @@ public final class PassthroughDevice {
      * memory space ({@code memory}) or I/O space, or -1.
      */
     public synchronized int barAt(long address, boolean memory) {
-        for (HostBar bar : function.bars().bars()) {
+        List<HostBar> bars = function.bars().bars();
+        // By index: this runs on every BAR access a guest side forwards, and an iterator is an allocation.
+        for (int i = 0; i < bars.size(); i++) {
+            HostBar bar = bars.get(i);
             if (bar.kind().isMemory() == memory && (memory ? config.memoryDecode() : config.ioDecode())) {
                 long base = config.barAddress(bar.index());
                 if (base != 0 && address >= base && address - base < bar.size()) {
