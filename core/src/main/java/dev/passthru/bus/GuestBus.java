@@ -10,6 +10,7 @@ import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.pci.PciAddress;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -242,7 +243,7 @@ public final class GuestBus {
     }
 
     /** The function at {@code device.function} on the guest's bus, or null. */
-    public synchronized PassthroughDevice device(int device, int function) {
+    public synchronized @Nullable PassthroughDevice device(int device, int function) {
         if (device < 1 || device >= SLOTS || function < 0 || function >= FUNCTIONS) {
             return null;
         }

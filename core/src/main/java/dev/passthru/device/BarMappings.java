@@ -9,6 +9,7 @@ import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.HypervisorException;
 import dev.passthru.hypervisor.MmioRange;
 import dev.passthru.hypervisor.PagePlanner;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +43,7 @@ final class BarMappings {
      * @param romCopied the host backend answers ROM reads from a copy, so the ROM is trapped
      *                  rather than mapped
      */
-    BarMappings(Hypervisor hypervisor, int domain, BarLayout bars, MsixLayout msix, boolean romCopied) {
+    BarMappings(Hypervisor hypervisor, int domain, BarLayout bars, @Nullable MsixLayout msix, boolean romCopied) {
         this.hypervisor = hypervisor;
         this.domain = domain;
         for (HostBar bar : bars.bars()) {

@@ -2,6 +2,7 @@ package dev.passthru.device;
 
 import dev.passthru.host.HostBar;
 import dev.passthru.hypervisor.PageSize;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ public record BarSplit(List<Segment> mapped, List<Segment> trapped) {
         }
     }
 
-    public static BarSplit of(HostBar bar, MsixLayout msix) {
+    public static BarSplit of(HostBar bar, @Nullable MsixLayout msix) {
         if (bar.size() < PAGE || !PageSize.SIZE_4K.aligned(bar.address())) {
             return new BarSplit(List.of(), List.of(new Segment(0, bar.size())));
         }

@@ -6,6 +6,7 @@ import dev.passthru.host.HostInterrupts;
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.HypervisorException;
 import dev.passthru.pci.PciAddress;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
@@ -45,7 +46,7 @@ final class InterruptRouting {
     private final HostInterrupts host;
     private final boolean[] routed = new boolean[HostInterrupts.Kind.values().length];
     private final HostInterruptControl control;
-    private HostInterruptControl.RoutedInterrupts followed;
+    private HostInterruptControl.@Nullable RoutedInterrupts followed;
     private int msiVectors;
     private int intxPirq;
     private boolean intxBound;
@@ -80,7 +81,7 @@ final class InterruptRouting {
     }
 
     /** Brings INTx, MSI and every MSI-X entry in line with the config space and table. */
-    void sync(VirtualConfigSpace config, MsixTable table, Failures failures) {
+    void sync(VirtualConfigSpace config, @Nullable MsixTable table, Failures failures) {
         Effect.MsiChanged state = config.msi();
         int vectors = state.enabled() ? state.vectors() : 0;
         for (int v = 0; v < MSI_VECTORS; v++) {

@@ -13,6 +13,7 @@ import dev.passthru.hypervisor.HypervisorException;
 import dev.passthru.hypervisor.MmioRange;
 import dev.passthru.log.RateLimitedLog;
 import dev.passthru.pci.PciAddress;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -40,12 +41,12 @@ public final class PassthroughDevice {
     private final PciAddress guest;
     private final HostFunction function;
     private final VirtualConfigSpace config;
-    private final MsixLayout msix;
-    private final MsixTable table;
+    private final @Nullable MsixLayout msix;
+    private final @Nullable MsixTable table;
     private final BarMappings bars;
     private final InterruptRouting interrupts;
     private final List<TrappedRegion> trapped;
-    private final PowerStates power;
+    private final @Nullable PowerStates power;
     private boolean assigned;
     private DeviceState state = DeviceState.ATTACHED;
 
@@ -244,7 +245,7 @@ public final class PassthroughDevice {
         if (!validWidth(width) || msix != null && msix.straddles(bar, offset, width)) {
             return -1L;
         }
-        if (msix != null && msix.inTable(bar, offset)) {
+        if (msix != null && table != null && msix.inTable(bar, offset)) {
             return table.read((int) (offset - msix.tableOffset()), width);
         }
         return function.memory().read(bar, offset, width);
@@ -259,7 +260,7 @@ public final class PassthroughDevice {
                 || msix != null && (msix.inPba(bar, offset) || msix.straddles(bar, offset, width))) {
             return;
         }
-        if (msix != null && msix.inTable(bar, offset)) {
+        if (msix != null && table != null && msix.inTable(bar, offset)) {
             int at = (int) (offset - msix.tableOffset());
             if (table.write(at, width, value) && state == DeviceState.ATTACHED) {
                 Failures failures = Failures.collecting();

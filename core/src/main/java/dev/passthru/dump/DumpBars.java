@@ -5,6 +5,7 @@ import dev.passthru.host.BarKind;
 import dev.passthru.host.BarLayout;
 import dev.passthru.host.HostBar;
 import dev.passthru.host.UnsizedBar;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +78,7 @@ public final class DumpBars {
      * @param sizes   BAR sizes by register index that override the dump's; 0 leaves a BAR out
      * @param romSize the ROM size, overriding the dump's; {@code null} keeps the dump's
      */
-    public static Bars partition(DumpedFunction function, Map<Integer, Long> sizes, Long romSize) {
+    public static Bars partition(DumpedFunction function, Map<Integer, Long> sizes, @Nullable Long romSize) {
         int count = barCount(function);
         for (int index : sizes.keySet()) {
             if (index < 0 || index >= count) {
@@ -108,7 +109,7 @@ public final class DumpBars {
     }
 
     /** The layout when every BAR has a size; otherwise an error naming the first that has none. */
-    public static BarLayout layout(DumpedFunction function, Map<Integer, Long> sizes, Long romSize) {
+    public static BarLayout layout(DumpedFunction function, Map<Integer, Long> sizes, @Nullable Long romSize) {
         Bars bars = partition(function, sizes, romSize);
         if (!bars.unsized().isEmpty()) {
             throw new InputError(function.source() + ": " + function.address() + " " + bars.unsized().getFirst().problem());

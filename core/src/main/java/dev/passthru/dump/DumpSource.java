@@ -7,6 +7,7 @@ import dev.passthru.host.HostSource;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.Origin;
 import dev.passthru.host.recorded.RecordedFunctions;
+import org.jspecify.annotations.Nullable;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,14 +26,14 @@ public final class DumpSource implements HostSource {
 
     private final Path file;
     private final Map<Integer, Long> sizes;
-    private final Long romSize;
+    private final @Nullable Long romSize;
 
     public DumpSource(Path file) {
         this(file, Map.of(), null);
     }
 
     /** A dump whose functions take these BAR sizes (by index) and ROM size where it lacks them. */
-    public DumpSource(Path file, Map<Integer, Long> sizes, Long romSize) {
+    public DumpSource(Path file, Map<Integer, Long> sizes, @Nullable Long romSize) {
         this.file = file;
         this.sizes = Map.copyOf(sizes);
         this.romSize = romSize;
@@ -58,7 +59,7 @@ public final class DumpSource implements HostSource {
      * One dumped function as a host function, with BAR sizes from {@code sizes} (by index) and
      * {@code romSize} where the dump lacks them.
      */
-    public static HostFunction function(DumpedFunction dumped, Map<Integer, Long> sizes, Long romSize) {
+    public static HostFunction function(DumpedFunction dumped, Map<Integer, Long> sizes, @Nullable Long romSize) {
         DumpBars.Bars bars = DumpBars.partition(dumped, sizes, romSize);
         HostBinding binding = new HostBinding(dumped.driver(), Optional.empty(), OptionalInt.of(dumped.irq()), OptionalInt.empty());
         try {

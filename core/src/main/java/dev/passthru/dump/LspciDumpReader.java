@@ -4,6 +4,7 @@ import dev.passthru.InputError;
 import dev.passthru.SyntaxError;
 import dev.passthru.host.Sizes;
 import dev.passthru.pci.PciAddress;
+import org.jspecify.annotations.Nullable;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -76,7 +77,7 @@ public final class LspciDumpReader {
         List<DumpedFunction> functions = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Set<PciAddress> seen = new HashSet<>();
-        Current current = null;
+        @Nullable Current current = null;
         boolean skipping = false;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
@@ -113,7 +114,7 @@ public final class LspciDumpReader {
     }
 
     /** A row or a decoded line of the current function. */
-    private static void line(Current current, String line, String where) {
+    private static void line(@Nullable Current current, String line, String where) {
         Matcher row = ROW.matcher(line);
         if (Character.isWhitespace(line.charAt(0))) {
             if (current != null) {
@@ -130,7 +131,7 @@ public final class LspciDumpReader {
         }
     }
 
-    private static void finish(Current current, List<DumpedFunction> functions, List<String> problems) {
+    private static void finish(@Nullable Current current, List<DumpedFunction> functions, List<String> problems) {
         if (current == null) {
             return;
         }
@@ -168,7 +169,7 @@ public final class LspciDumpReader {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final Map<Integer, Long> sizes = new HashMap<>();
         private long romSize;
-        private String driver;
+        private @Nullable String driver;
         private int irq = -1;
 
         Current(PciAddress address, String description, String source) {
@@ -183,7 +184,7 @@ public final class LspciDumpReader {
                 throw new InputError(String.format("%s: expected the row at offset %02x, found %s:",
                         where, bytes.size(), row.group(1)));
             }
-            String[] hex = row.group(2).trim().split(" ");
+            String[] hex = row.group(2).trim().split(" ", -1);
             if (hex.length != 16) {
                 throw new InputError(where + ": expected 16 hex bytes in the row, found " + (hex[0].isEmpty() ? 0 : hex.length));
             }

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 import static dev.passthru.pci.ConfigHeader.*;
@@ -50,7 +51,7 @@ public final class Assignability {
         }
         Map<PciAddress, Verdict> verdicts = new LinkedHashMap<>();
         for (HostFunction f : inventory.functions()) {
-            Verdict own = alone.get(f.address());
+            Verdict own = Objects.requireNonNull(alone.get(f.address()), "judged alone above");
             verdicts.put(f.address(), own.assignable() ? isolation(f, groups, alone) : own);
         }
         return verdicts;
@@ -92,9 +93,10 @@ public final class Assignability {
         }
         String group = f.binding().iommuGroup().get();
         List<String> blockers = new ArrayList<>();
-        for (HostFunction other : groups.get(group)) {
-            if (other != f && !other.binding().handedOver() && !alone.get(other.address()).assignable()) {
-                blockers.add(other.address() + " (" + alone.get(other.address()).reason() + ")");
+        for (HostFunction other : groups.getOrDefault(group, List.of())) {
+            Verdict its = Objects.requireNonNull(alone.get(other.address()), "every function is judged alone first");
+            if (!other.address().equals(f.address()) && !other.binding().handedOver() && !its.assignable()) {
+                blockers.add(other.address() + " (" + its.reason() + ")");
             }
         }
         return blockers.isEmpty()

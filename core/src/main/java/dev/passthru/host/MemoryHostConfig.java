@@ -1,5 +1,7 @@
 package dev.passthru.host;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -18,10 +20,10 @@ public final class MemoryHostConfig implements HostConfig {
     private final byte[] bytes;
     private final int size;
     private final int readable;
-    private final byte[] writable;
-    private final byte[] writeOneToClear;
+    private final byte @Nullable [] writable;
+    private final byte @Nullable [] writeOneToClear;
 
-    private MemoryHostConfig(byte[] content, byte[] writable, byte[] writeOneToClear) {
+    private MemoryHostConfig(byte[] content, byte @Nullable [] writable, byte @Nullable [] writeOneToClear) {
         if (content.length > 4096) {
             throw new IllegalArgumentException("config space of " + content.length + " bytes, at most 4096");
         }
@@ -78,7 +80,7 @@ public final class MemoryHostConfig implements HostConfig {
         for (int i = 0; i < width; i++) {
             int at = offset + i;
             int data = (value >>> (8 * i)) & 0xff;
-            if (writable == null) {
+            if (writable == null || writeOneToClear == null) {
                 bytes[at] = (byte) data;
             } else if (at < writable.length) {
                 int keep = bytes[at] & ~writable[at];

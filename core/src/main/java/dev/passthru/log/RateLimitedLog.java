@@ -1,5 +1,7 @@
 package dev.passthru.log;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.function.LongSupplier;
@@ -34,7 +36,7 @@ public final class RateLimitedLog {
     }
 
     /** Logs {@code format} with {@code args} unless this interval's lines are used up. */
-    public void log(Level level, String format, Object... args) {
+    public void log(Level level, String format, @Nullable Object... args) {
         if (!logger.isLoggable(level)) {
             return;
         }

@@ -1,5 +1,7 @@
 package dev.passthru.pci;
 
+import org.jspecify.annotations.Nullable;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +23,7 @@ public final class PciIds {
     public static final List<Path> LOCATIONS = List.of(Path.of("/usr/share/misc/pci.ids"),
             Path.of("/usr/share/hwdata/pci.ids"), Path.of("/usr/share/pci.ids"));
 
-    private static PciIds system;
+    private static @Nullable PciIds system;
 
     private final String text;
     private final Map<String, Optional<String>> cache = new HashMap<>();

@@ -30,13 +30,11 @@ public final class QemuMachine implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
-    private final UnixSockets sockets;
     private final Process process;
     private final QmpClient qmp;
     private final Path runDir;
 
-    private QemuMachine(UnixSockets sockets, Process process, QmpClient qmp, Path runDir) {
-        this.sockets = sockets;
+    private QemuMachine(Process process, QmpClient qmp, Path runDir) {
         this.process = process;
         this.qmp = qmp;
         this.runDir = runDir;
@@ -69,7 +67,7 @@ public final class QemuMachine implements AutoCloseable {
         }
         Process process;
         try {
-            process = new ProcessBuilder(command).redirectInput(options.console() == ProcessBuilder.Redirect.INHERIT
+            process = new ProcessBuilder(command).redirectInput(options.console().type() == ProcessBuilder.Redirect.Type.INHERIT
                             ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(options.console()).redirectErrorStream(true).start();
         } catch (IOException e) {
@@ -85,7 +83,7 @@ public final class QemuMachine implements AutoCloseable {
             }
             sleep(20);
         }
-        return new QemuMachine(sockets, process, QmpClient.connect(sockets, monitor.toString()), runDir);
+        return new QemuMachine(process, QmpClient.connect(sockets, monitor.toString()), runDir);
     }
 
     /**

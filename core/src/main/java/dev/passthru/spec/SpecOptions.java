@@ -1,5 +1,7 @@
 package dev.passthru.spec;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,8 +16,8 @@ import java.util.List;
  * @param powerMgmt    let the guest program D0-D3hot power states
  * @param rdmPolicy    reserved-device-memory policy
  */
-public record SpecOptions(Boolean permissive, Boolean msitranslate, Boolean seize,
-                          Boolean powerMgmt, RdmPolicy rdmPolicy) {
+public record SpecOptions(@Nullable Boolean permissive, @Nullable Boolean msitranslate, @Nullable Boolean seize,
+                          @Nullable Boolean powerMgmt, @Nullable RdmPolicy rdmPolicy) {
 
     public static final SpecOptions NONE = new SpecOptions(null, null, null, null, null);
 
@@ -52,7 +54,7 @@ public record SpecOptions(Boolean permissive, Boolean msitranslate, Boolean seiz
         return out;
     }
 
-    private static void flag(List<String> out, String key, Boolean value) {
+    private static void flag(List<String> out, String key, @Nullable Boolean value) {
         if (value != null) {
             out.add(key + "=" + (value ? 1 : 0));
         }

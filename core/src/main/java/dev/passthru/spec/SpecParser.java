@@ -3,6 +3,7 @@ package dev.passthru.spec;
 import dev.passthru.SyntaxError;
 import dev.passthru.TextCursor;
 import dev.passthru.pci.PciAddress;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -104,11 +105,11 @@ public final class SpecParser {
     /** Collects the parameters of one xl spec, refusing repeats. */
     private static final class XlSpecBuilder {
         private final String text;
-        private PciAddress.Selection selection;
+        private PciAddress.@Nullable Selection selection;
         private int vslot = AssignmentSpec.AUTO_SLOT;
         private boolean vslotGiven;
         private final Map<String, Boolean> flags = new HashMap<>();
-        private RdmPolicy rdmPolicy;
+        private @Nullable RdmPolicy rdmPolicy;
         private final List<String> seen = new ArrayList<>();
 
         XlSpecBuilder(String text) {
@@ -166,7 +167,7 @@ public final class SpecParser {
             }
         }
 
-        private Boolean bool(String value, int valueStart) {
+        private @Nullable Boolean bool(String value, int valueStart) {
             return switch (value.toLowerCase(Locale.ROOT)) {
                 case "" -> null;
                 case "1", "yes", "true", "on" -> Boolean.TRUE;

@@ -68,7 +68,7 @@ sealed interface RunAction {
             }
         }
         if (action.startsWith("poke:")) {
-            String[] parts = action.substring("poke:".length()).split("[:=]");
+            String[] parts = action.substring("poke:".length()).split("[:=]", -1);
             try {
                 if (parts.length == 4) {
                     return new Poke(Integer.decode(parts[0]), Integer.decode(parts[1]), Long.decode(parts[2]),

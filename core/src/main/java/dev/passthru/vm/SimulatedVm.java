@@ -43,7 +43,6 @@ public final class SimulatedVm implements AutoCloseable {
     private final Map<PciAddress, Assignability.Verdict> plain;
     private final Map<PciAddress, Assignability.Verdict> seized;
     private final SimulatedHypervisor hypervisor;
-    private final int domain;
     private final Set<PciAddress> handedOver;
     private final GuestBus bus;
     private final GuestSide side;
@@ -76,7 +75,6 @@ public final class SimulatedVm implements AutoCloseable {
     public SimulatedVm(VmConfig config, Inventory inventory, GuestSideFactory guestSide, SimulatedHypervisor hypervisor,
                        int domain, Set<PciAddress> handedOver) {
         this.hypervisor = hypervisor;
-        this.domain = domain;
         this.handedOver = handedOver;
         this.config = config;
         this.inventory = inventory;

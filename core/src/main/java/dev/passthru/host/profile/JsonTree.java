@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.passthru.InputError;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ final class JsonTree {
     }
 
     /** A value in the document and where it starts. */
-    record Node(Object value, int line, int column, String path) {
+    record Node(@Nullable Object value, int line, int column, String path) {
 
         boolean isNull() {
             return value == null;

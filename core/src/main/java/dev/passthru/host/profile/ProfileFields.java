@@ -66,7 +66,7 @@ final class ProfileFields {
         return field(name).map(node -> switch (node.value()) {
             case String s -> s;
             case Integer i -> Integer.toString(i);
-            default -> throw error(node, "a string");
+            case null, default -> throw error(node, "a string");
         });
     }
 

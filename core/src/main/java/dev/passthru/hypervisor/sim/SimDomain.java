@@ -2,6 +2,7 @@ package dev.passthru.hypervisor.sim;
 
 import dev.passthru.hypervisor.MmioRange;
 import dev.passthru.pci.PciAddress;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +58,7 @@ final class SimDomain {
         this.ram = ram;
     }
 
-    Mapping p2mOverlapping(long frame, long frames) {
+    @Nullable Mapping p2mOverlapping(long frame, long frames) {
         Map.Entry<Long, Mapping> below = p2m.floorEntry(frame + frames - 1);
         if (below == null) {
             return null;
@@ -66,7 +67,7 @@ final class SimDomain {
         return m.range().guestFrame() + m.range().frames() > frame ? m : null;
     }
 
-    Ports portsOverlapping(int port, int count) {
+    @Nullable Ports portsOverlapping(int port, int count) {
         Map.Entry<Integer, Ports> below = io.floorEntry(port + count - 1);
         if (below == null) {
             return null;
@@ -75,7 +76,7 @@ final class SimDomain {
         return p.guest() + p.count() > port ? p : null;
     }
 
-    Pirq gsiPirq(int gsi) {
+    @Nullable Pirq gsiPirq(int gsi) {
         for (Pirq p : pirqs.values()) {
             if (p.gsi == gsi) {
                 return p;

@@ -8,6 +8,7 @@ import dev.passthru.hypervisor.HypervisorException;
 import dev.passthru.hypervisor.MmioRange;
 import dev.passthru.hypervisor.PageSize;
 import dev.passthru.pci.PciAddress;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -82,7 +83,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     private record MachineSpot(BarMemory memory, int bar, long offset) {
     }
 
-    private MachineSpot spot(int domain, long address) {
+    private @Nullable MachineSpot spot(int domain, long address) {
         SimDomain d = domains.get(domain);
         if (d == null) {
             return null;
@@ -93,13 +94,18 @@ public final class SimulatedHypervisor implements Hypervisor {
         }
         long machineAddress = m.range().machineAddress() + (address - m.range().guestAddress());
         BarLayout bars = machine.get(m.function());
+        BarMemory memory = memories.get(m.function());
+        if (bars == null || memory == null) {
+            // a range mapped for a function never put on the machine: no BAR answers there
+            return null;
+        }
         for (HostBar bar : bars.bars()) {
             if (bar.kind().isMemory() && inside(machineAddress, 1, bar.address(), bar.size())) {
-                return new MachineSpot(memories.get(m.function()), bar.index(), machineAddress - bar.address());
+                return new MachineSpot(memory, bar.index(), machineAddress - bar.address());
             }
         }
         if (bars.hasRom() && inside(machineAddress, 1, bars.romAddress(), bars.romSize())) {
-            return new MachineSpot(memories.get(m.function()), BarMemory.ROM, machineAddress - bars.romAddress());
+            return new MachineSpot(memory, BarMemory.ROM, machineAddress - bars.romAddress());
         }
         return null;
     }
@@ -405,9 +411,12 @@ public final class SimulatedHypervisor implements Hypervisor {
     }
 
     /** The function of the domain whose BAR (or ROM) holds the whole machine range, or null. */
-    private PciAddress barOwner(SimDomain d, long start, long length, boolean io) {
+    private @Nullable PciAddress barOwner(SimDomain d, long start, long length, boolean io) {
         for (PciAddress function : d.devices) {
             BarLayout bars = machine.get(function);
+            if (bars == null) {
+                continue;
+            }
             for (HostBar bar : bars.bars()) {
                 if (bar.kind().isMemory() != io && inside(start, length, bar.address(), bar.size())) {
                     return function;
