@@ -25,6 +25,8 @@ public final class ControlFigures {
     private ControlFigures() {
     }
 
+    // the server, and the plane whose opening is timed, need only be open for their block, never named in it
+    @SuppressWarnings("try")
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("passthru-control-");
         Path profiles = Files.createDirectories(dir.resolve("profiles"));
