@@ -35,8 +35,8 @@ final class BenchTable {
             BenchmarkResult result = run.getAggregatedResult();
             String name = run.getParams().getBenchmark().replaceAll(".*\\.", "");
             double[] scores = result.getIterationResults().stream()
-                    .map(IterationResult::getPrimaryResult).mapToDouble(Result::getScore).sorted().toArray();
-            Result alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
+                    .map(IterationResult::getPrimaryResult).mapToDouble(r -> r.getScore()).sorted().toArray();
+            Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
             System.out.printf("%-16s %12.2f %9.2f - %-8.2f %10.3f %12s%n", name, median(scores),
                     scores[0], scores[scores.length - 1], alloc == null ? Double.NaN : alloc.getScore(), goal.apply(name));
         }
