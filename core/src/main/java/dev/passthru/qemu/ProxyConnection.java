@@ -3,6 +3,7 @@ package dev.passthru.qemu;
 import dev.passthru.log.RateLimitedLog;
 import dev.passthru.os.NativeCallFailed;
 import dev.passthru.os.UnixSockets;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.util.function.IntConsumer;
@@ -31,7 +32,7 @@ public final class ProxyConnection implements Runnable {
     private final ProxyMessage reply = new ProxyMessage(ProxyMessage.HEADER + ProxyMessage.RET_DATA);
     /** Descriptors that come along are closed at once: this side maps no guest memory and signals no eventfd. */
     private final IntConsumer closePassed;
-    private volatile String endReason;
+    private volatile @Nullable String endReason;
     private long messages;
 
     /** Serves {@code target} on {@code fd}, which the connection owns and closes when it ends. */
@@ -73,7 +74,7 @@ public final class ProxyConnection implements Runnable {
     }
 
     /** Why the message cannot be taken, or null. */
-    private static String check(int cmd, long size) {
+    private static @Nullable String check(int cmd, long size) {
         long expected = switch (cmd) {
             case ProxyMessage.SYNC_SYSMEM -> ProxyMessage.SYSMEM_DATA;
             case ProxyMessage.PCI_CFGWRITE, ProxyMessage.PCI_CFGREAD -> ProxyMessage.CONFIG_DATA;
@@ -154,8 +155,8 @@ public final class ProxyConnection implements Runnable {
         LOG.log(Level.INFO, "%s: connection ended after %d message(s): %s", name, messages, reason);
     }
 
-    /** Why the connection ended, once it has. */
-    public String endReason() {
+    /** Why the connection ended, or null while it has not. */
+    public @Nullable String endReason() {
         return endReason;
     }
 

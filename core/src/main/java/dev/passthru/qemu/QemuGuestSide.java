@@ -5,6 +5,7 @@ import dev.passthru.guest.EnumeratedFunction;
 import dev.passthru.host.HostFunction;
 import dev.passthru.os.UnixSockets;
 import dev.passthru.vm.GuestSide;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,7 +108,7 @@ public final class QemuGuestSide implements GuestSide {
         servers.values().forEach(QemuGuestSide::join);
     }
 
-    private static void join(Thread thread) {
+    private static void join(@Nullable Thread thread) {
         if (thread == null) {
             return;
         }

@@ -1,6 +1,7 @@
 package dev.passthru.vfio;
 
 import dev.passthru.pci.PciAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A function's VFIO device, opened when first used and closed on {@link #release}, after which
@@ -12,7 +13,8 @@ public final class VfioHandle {
     private final VfioCalls calls;
     private final PciAddress address;
     private final String group;
-    private VfioDevice device;
+    /** Null until first used, and again after {@link #release}. */
+    private @Nullable VfioDevice device;
 
     public VfioHandle(VfioCalls calls, PciAddress address, String group) {
         this.calls = calls;

@@ -1,5 +1,7 @@
 package dev.passthru.xen;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
@@ -37,7 +39,7 @@ record Ioreq(long address, long data, int count, int size, boolean dataIsPointer
     }
 
     /** The vCPU's request if one is waiting (and marks it taken), else null. */
-    static Ioreq take(MemorySegment page, int vcpu) {
+    static @Nullable Ioreq take(MemorySegment page, int vcpu) {
         long slot = (long) vcpu * SLOT;
         int flags = page.get(JAVA_BYTE, slot + FLAGS);
         if ((flags & STATE_MASK) != READY) {

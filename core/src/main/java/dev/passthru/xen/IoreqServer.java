@@ -5,6 +5,7 @@ import dev.passthru.device.GuestRange;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.log.RateLimitedLog;
 import dev.passthru.os.NativeCallFailed;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
@@ -167,7 +168,7 @@ public final class IoreqServer implements AutoCloseable {
         }
         closed = true;
         stop();
-        RuntimeException failed = null;
+        @Nullable RuntimeException failed = null;
         for (Served served : List.copyOf(functions.values())) {
             try {
                 release(served.device);
@@ -353,7 +354,7 @@ public final class IoreqServer implements AutoCloseable {
         }
     }
 
-    private Served owner(long address) {
+    private @Nullable Served owner(long address) {
         for (Served served : functions.values()) {
             synchronized (served) {
                 for (GuestRange range : served.claimed) {
@@ -402,7 +403,7 @@ public final class IoreqServer implements AutoCloseable {
         }
     }
 
-    private static RuntimeException attempt(RuntimeException failed, Runnable step) {
+    private static @Nullable RuntimeException attempt(@Nullable RuntimeException failed, Runnable step) {
         try {
             step.run();
             return failed;

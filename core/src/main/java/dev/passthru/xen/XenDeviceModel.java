@@ -14,6 +14,7 @@ import dev.passthru.host.HostFunction;
 import dev.passthru.host.sysfs.SysfsReset;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.AssignmentSpec;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import static dev.passthru.pci.CapabilityIds.PCI_CAP_ID_MSIX;
 
@@ -39,7 +41,7 @@ public final class XenDeviceModel implements AutoCloseable {
     private static final long RELEASE_WAIT_MILLIS = 10_000;
 
     /** An attached function and how it was reset before the guest got it (null: it cannot be). */
-    public record Attached(PassthroughDevice device, String resetMethod) {
+    public record Attached(PassthroughDevice device, @Nullable String resetMethod) {
     }
 
     /**
@@ -100,7 +102,7 @@ public final class XenDeviceModel implements AutoCloseable {
      * resets it (where {@code reset} and the kernel can).
      */
     public synchronized Detached detach(PciAddress machine, boolean reset) {
-        PassthroughDevice device = devices.remove(machine);
+        PassthroughDevice device = Objects.requireNonNull(devices.remove(machine), "detach is given only a function attach gave");
         List<String> failures = new ArrayList<>();
         boolean gone = domainGone();
         if (gone) {

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -333,7 +334,7 @@ public final class XenHypervisor implements Hypervisor {
         perform(op, args, () -> xen.unbindPciIrq(domain, pirq, guest.bus(), guest.device(), pin - 1));
         bindings.remove(new IntxBinding(guest, pin));
         if (bindings.isEmpty()) {
-            intx.get(domain).remove(pirq);
+            Objects.requireNonNull(intx.get(domain), "the binding was found in the domain's map").remove(pirq);
         }
     }
 
@@ -365,7 +366,7 @@ public final class XenHypervisor implements Hypervisor {
         }
         perform(op, args, () -> xen.unbindMsiIrq(domain, MsiFlags.vector(binding.data()), pirq,
                 MsiFlags.of(binding.address(), binding.data())));
-        msi.get(domain).remove(pirq);
+        Objects.requireNonNull(msi.get(domain), "the binding was found in the domain's map").remove(pirq);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.passthru.InputError;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.BarLayout;
 import dev.passthru.host.HostBar;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,11 +45,12 @@ final class ResourceFile {
             if (end < 0) {
                 end = text.length();
             }
-            parsed[line] = triple(text, at, end);
-            if (parsed[line] == null) {
+            long[] values = triple(text, at, end);
+            if (values == null) {
                 throw new InputError(String.format("%s:%d: expected three hex numbers '0x... 0x... 0x...' "
                         + "(start, end, flags), found '%s'", where, line + 1, abbreviate(text.substring(at, end))));
             }
+            parsed[line] = values;
             at = end + 1;
         }
         List<HostBar> bars = new ArrayList<>();
@@ -76,7 +78,7 @@ final class ResourceFile {
     }
 
     /** {@code 0xSTART 0xEND 0xFLAGS} between {@code from} and {@code to}, or null. */
-    private static long[] triple(String text, int from, int to) {
+    private static long @Nullable [] triple(String text, int from, int to) {
         long[] values = new long[3];
         int at = from;
         for (int i = 0; i < 3; i++) {

@@ -5,6 +5,7 @@ import dev.passthru.host.BarLayout;
 import dev.passthru.host.BarMemory;
 import dev.passthru.host.HostBar;
 import dev.passthru.log.RateLimitedLog;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -44,7 +45,8 @@ final class SysfsBarMemory implements BarMemory {
     private final FileChannel[] ports = new FileChannel[BarMemory.ROM];
     private final ByteBuffer port = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
     private final boolean hasRom;
-    private byte[] rom;
+    /** The ROM image, once {@link #copyRom} has read it. */
+    private byte @Nullable [] rom;
 
     SysfsBarMemory(String dir, BarLayout layout) {
         this.dir = dir;
@@ -69,8 +71,8 @@ final class SysfsBarMemory implements BarMemory {
         if (bar == BarMemory.ROM) {
             return romRead(offset, width, none);
         }
-        HostBar host = bar >= 0 && bar < bars.length ? bars[bar] : null;
-        if (!fits(host, offset, width)) {
+        HostBar host = fitting(bar, offset, width);
+        if (host == null) {
             return none;
         }
         if (host.kind() == BarKind.IO) {
@@ -91,8 +93,8 @@ final class SysfsBarMemory implements BarMemory {
 
     @Override
     public synchronized void write(int bar, long offset, int width, long value) {
-        HostBar host = bar >= 0 && bar < bars.length ? bars[bar] : null;
-        if (!fits(host, offset, width)) {
+        HostBar host = fitting(bar, offset, width);
+        if (host == null) {
             return;
         }
         if (host.kind() == BarKind.IO) {
@@ -112,14 +114,16 @@ final class SysfsBarMemory implements BarMemory {
         }
     }
 
-    private boolean fits(HostBar host, long offset, int width) {
-        boolean ok = host != null && offset >= 0 && offset + width <= host.size() && offset % width == 0
-                && (width <= 4 || host.kind() != BarKind.IO);
-        if (!ok) {
+    /** The BAR the access falls in, or null (logged) when it is outside the BAR or not aligned. */
+    private @Nullable HostBar fitting(int bar, long offset, int width) {
+        HostBar host = bar >= 0 && bar < bars.length ? bars[bar] : null;
+        if (host == null || offset < 0 || offset + width > host.size() || offset % width != 0
+                || (width > 4 && host.kind() == BarKind.IO)) {
             LOG.log(Level.WARNING, "%s: access of %d bytes at 0x%x of BAR %s not made (outside the BAR or not aligned)",
                     dir, width, offset, host == null ? "?" : Integer.toString(host.index()));
+            return null;
         }
-        return ok;
+        return host;
     }
 
     private long romRead(long offset, int width, long none) {
@@ -137,7 +141,8 @@ final class SysfsBarMemory implements BarMemory {
         return bar.size() < PAGE ? bar.address() & (PAGE - 1) : 0;
     }
 
-    private MemorySegment memory(HostBar bar) {
+    /** The BAR's mapping, made on first use, or null (logged) when it cannot be made. */
+    private @Nullable MemorySegment memory(HostBar bar) {
         if (mapped[bar.index()] == null) {
             Path file = Path.of(dir, "resource" + bar.index());
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

@@ -1,6 +1,7 @@
 package dev.passthru.host.sysfs;
 
 import dev.passthru.InputError;
+import org.jspecify.annotations.Nullable;
 
 import java.io.File;
 import java.io.FileInputStream;
@@ -30,13 +31,13 @@ final class SysfsFiles {
     private final byte[] scratch = new byte[TEXT_LIMIT];
 
     /** The file's text without surrounding white space, or null when it does not exist. */
-    String text(String path) {
+    @Nullable String text(String path) {
         int length = read(path, scratch, TEXT_LIMIT);
         return length < 0 ? null : new String(scratch, 0, length, StandardCharsets.US_ASCII).strip();
     }
 
     /** Up to {@code limit} bytes from the start of the file, or null when it does not exist. */
-    byte[] head(String path, int limit) {
+    byte @Nullable [] head(String path, int limit) {
         byte[] bytes = new byte[limit];
         int length = read(path, bytes, limit);
         return length < 0 ? null : length == limit ? bytes : Arrays.copyOf(bytes, length);
@@ -61,7 +62,7 @@ final class SysfsFiles {
     }
 
     /** The last element of where the link points, or null when there is no such link. */
-    static String linkTarget(String path) {
+    static @Nullable String linkTarget(String path) {
         try {
             Path target = Files.readSymbolicLink(Path.of(path)).getFileName();
             return target == null ? "" : target.toString();

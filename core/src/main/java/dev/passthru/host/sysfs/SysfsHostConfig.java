@@ -2,6 +2,7 @@ package dev.passthru.host.sysfs;
 
 import dev.passthru.host.HostConfig;
 import dev.passthru.log.RateLimitedLog;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -11,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -27,7 +29,8 @@ public final class SysfsHostConfig implements HostConfig {
     private final int size;
     private final boolean writesEnabled;
     private final ByteBuffer buffer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-    private FileChannel channel;
+    /** Opened on first use: read-only, or read-write once {@link #channelWritable}. */
+    private @Nullable FileChannel channel;
     private boolean channelWritable;
     private int readable = -1;
 
@@ -100,8 +103,11 @@ public final class SysfsHostConfig implements HostConfig {
     /** Through the kernel's sysfs reset of the function, when writes were enabled and it has one. */
     @Override
     public Optional<String> resetFunction() {
-        Path dir = file.getParent();
-        if (!writesEnabled || SysfsReset.unresettable(dir).isPresent()) {
+        if (!writesEnabled) {
+            return Optional.empty();
+        }
+        Path dir = Objects.requireNonNull(file.getParent(), "a config file lies in its function's folder");
+        if (SysfsReset.unresettable(dir).isPresent()) {
             return Optional.empty();
         }
         try {
@@ -138,22 +144,26 @@ public final class SysfsHostConfig implements HostConfig {
     }
 
     private FileChannel channel() throws IOException {
-        if (channel == null) {
-            channel = FileChannel.open(file, StandardOpenOption.READ);
+        FileChannel open = channel;
+        if (open == null) {
+            open = FileChannel.open(file, StandardOpenOption.READ);
+            channel = open;
         }
-        return channel;
+        return open;
     }
 
     /** Reopens the file for writing once, on the first write, and keeps it for later reads too. */
     private FileChannel writable() throws IOException {
-        if (!channelWritable) {
-            if (channel != null) {
-                channel.close();
+        FileChannel open = channel;
+        if (open == null || !channelWritable) {
+            if (open != null) {
+                open.close();
             }
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            open = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = open;
             channelWritable = true;
         }
-        return channel;
+        return open;
     }
 
     @Override

@@ -11,12 +11,14 @@ import dev.passthru.host.Inventory;
 import dev.passthru.host.Origin;
 import dev.passthru.pci.ConfigHeader;
 import dev.passthru.pci.PciAddress;
+import org.jspecify.annotations.Nullable;
 
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -65,10 +67,11 @@ public final class SysfsSource implements HostSource {
         List<HostFunction> functions = new ArrayList<>(names.length);
         List<String> problems = new ArrayList<>();
         for (Entry entry : read) {
-            if (entry.function() != null) {
-                functions.add(entry.function());
+            HostFunction function = entry.function();
+            if (function != null) {
+                functions.add(function);
             } else {
-                problems.add(entry.problem());
+                problems.add(Objects.requireNonNull(entry.problem(), "an entry without a function says why"));
             }
         }
         functions.sort(Comparator.comparing(HostFunction::address));
@@ -76,7 +79,8 @@ public final class SysfsSource implements HostSource {
         return new Inventory("sysfs " + root, functions, problems);
     }
 
-    private record Entry(HostFunction function, String problem) {
+    /** A function read, or the one line that says why it could not be: exactly one is null. */
+    private record Entry(@Nullable HostFunction function, @Nullable String problem) {
     }
 
     /**
@@ -112,7 +116,8 @@ public final class SysfsSource implements HostSource {
         try {
             return new Entry(function(files, base + name, name, detail), null);
         } catch (InputError e) {
-            return new Entry(null, e.getMessage());
+            String message = e.getMessage();
+            return new Entry(null, message != null ? message : base + name + ": " + e.getClass().getSimpleName());
         } catch (RuntimeException e) {
             return new Entry(null, base + name + ": cannot read (" + e + ")");
         }
