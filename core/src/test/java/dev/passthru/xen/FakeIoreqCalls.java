@@ -192,6 +192,8 @@ final class FakeIoreqCalls implements IoreqCalls {
     public MemorySegment mapGuestFrames(int domain, long gfn, int pages) {
         String line = String.format("map gfn 0x%x x%d", gfn, pages);
         call(line, "xenforeignmemory_map", domain);
+        // The stand-in has only its RAM to give: past it, it refuses, where real Xen maps without an
+        // error; the server must cope with either (a refused map copies nothing).
         refuse(pages < 1 || (gfn + pages) * 4096 > ram.byteSize(), "xenforeignmemory_map", line, EINVAL);
         return ram.asSlice(gfn * 4096, pages * 4096L);
     }

@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static dev.passthru.xen.XenControlContract.fails;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What Xen 4.17 and Linux's event channel driver do for the calls of {@link IoreqCalls} that
@@ -103,11 +102,14 @@ public abstract class IoreqCallsContract {
         }
     }
 
+    /**
+     * Only the mapping of RAM is promised: real Xen 4.17 maps a frame past the guest's RAM
+     * (gfn 2^40) without an error for it (seen in dom0), so no refusal is part of the contract.
+     */
     @Test
-    void guest_frames_map_as_the_pages_asked_for_and_a_frame_the_domain_has_not_is_refused() {
+    void guest_frames_of_ram_map_as_the_pages_asked_for() {
         MemorySegment frames = calls.mapGuestFrames(domain, ramFrame, 2);
         assertThat(frames.byteSize()).isEqualTo(2 * 4096);
         calls.unmapGuestFrames(frames, 2);
-        assertThatThrownBy(() -> calls.mapGuestFrames(domain, 1L << 40, 1)).isInstanceOf(RuntimeException.class);
     }
 }

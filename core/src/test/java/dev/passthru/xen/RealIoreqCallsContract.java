@@ -18,7 +18,7 @@ public final class RealIoreqCallsContract extends IoreqCallsContract {
     static final List<String> APPLICABLE = List.of("a_server_of_a_domain_never_made_is_refused_and_a_destroyed_one_refuses_calls",
             "a_function_is_routed_to_a_server_once_and_unrouted_once", "an_mmio_range_is_routed_once_and_unrouted_where_it_is_routed",
             "a_server_turned_on_names_its_vcpus_port_which_is_bound_once_with_an_event_pending",
-            "guest_frames_map_as_the_pages_asked_for_and_a_frame_the_domain_has_not_is_refused");
+            "guest_frames_of_ram_map_as_the_pages_asked_for");
 
     private RealIoreqCallsContract(IoreqCalls calls) {
         super(calls, 1, PciAddress.parse("0000:00:1e.0"), 0xd000_0000L, 0x100);
