@@ -13,7 +13,7 @@ import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.MemoryHostConfig;
 import dev.passthru.host.profile.ProfileReader;
-import dev.passthru.hypervisor.sim.RamRange;
+import dev.passthru.hypervisor.RamRange;
 import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
 

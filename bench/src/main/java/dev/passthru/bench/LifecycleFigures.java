@@ -7,7 +7,7 @@ import dev.passthru.device.PassthroughDevice;
 import dev.passthru.device.Placement;
 import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
-import dev.passthru.hypervisor.sim.RamRange;
+import dev.passthru.hypervisor.RamRange;
 import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
 

@@ -4,6 +4,7 @@ import dev.passthru.InputError;
 import dev.passthru.config.ConfigOptions;
 import dev.passthru.device.AttachRequest;
 import dev.passthru.device.DetachReport;
+import dev.passthru.device.HostInterruptControl;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.device.Placement;
 import dev.passthru.host.Assignability;
@@ -32,8 +33,17 @@ public final class GuestBus {
     public static final int SLOTS = 32;
     public static final int FUNCTIONS = 8;
 
-    /** One function to put in a slot: its number there, the host function, its options. */
-    public record Plug(int function, HostFunction host, ConfigOptions options, Assignability.Verdict verdict) {
+    /**
+     * One function to put in a slot: its number there, the host function, its options, whether it
+     * may be given, and who follows its host interrupt enables (see {@link HostInterruptControl}).
+     */
+    public record Plug(int function, HostFunction host, ConfigOptions options, Assignability.Verdict verdict,
+                       HostInterruptControl hostInterrupts) {
+
+        /** A function on a hypervisor that programs its host interrupts itself, or needs none. */
+        public Plug(int function, HostFunction host, ConfigOptions options, Assignability.Verdict verdict) {
+            this(function, host, options, verdict, HostInterruptControl.NONE);
+        }
     }
 
     /** Where a plug put its functions; {@code hotplug} false when placed statically. */
@@ -98,7 +108,8 @@ public final class GuestBus {
             for (Plug plug : functions) {
                 PciAddress guest = new PciAddress(0, 0, slot.number, plug.function());
                 PassthroughDevice device = PassthroughDevice.attach(hypervisor,
-                        new AttachRequest(domain, guest, plug.host(), plug.options(), Placement.NONE), plug.verdict());
+                        new AttachRequest(domain, guest, plug.host(), plug.options(), Placement.NONE, plug.hostInterrupts()),
+                        plug.verdict());
                 attached.add(device);
                 slot.functions[plug.function()] = device;
             }
@@ -136,6 +147,30 @@ public final class GuestBus {
      */
     public List<DetachReport> remove(int number) {
         return takeOut(number, true);
+    }
+
+    /**
+     * The domain is gone and the hypervisor took back what it held: forgets a slot's functions
+     * (see {@link PassthroughDevice#abandon}) and frees the slot.
+     */
+    public List<PassthroughDevice> abandon(int number) {
+        Slot slot;
+        synchronized (this) {
+            slot = slot(number);
+            slot.state = SlotState.UNPLUGGING;
+        }
+        List<PassthroughDevice> abandoned = new ArrayList<>();
+        for (PassthroughDevice device : slot.functions) {
+            if (device != null) {
+                device.abandon();
+                abandoned.add(device);
+            }
+        }
+        synchronized (this) {
+            abandoned.forEach(d -> vslots.remove(d.function().address()));
+            release(slot);
+        }
+        return abandoned;
     }
 
     private List<DetachReport> takeOut(int number, boolean evenStatic) {

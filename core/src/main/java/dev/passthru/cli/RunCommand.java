@@ -2,7 +2,7 @@ package dev.passthru.cli;
 
 import dev.passthru.InputError;
 import dev.passthru.dump.LspciDumpWriter;
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.pci.ConfigHeader;
 import dev.passthru.pci.PciIds;
 import dev.passthru.vm.GuestFunctionReport;
@@ -128,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
         if (!report.events().isEmpty()) {
             out.append('\n');
         }
-        hypervisorText(out, report.hypervisor());
+        hypervisorText(out, report.hypervisorKind(), report.hypervisor());
         out.append("Slot table (vslots):");
         report.vslots().forEach(v -> out.append(String.format(" %s=0x%x;", v.host(), v.slot())));
         out.append('\n');
@@ -139,9 +139,9 @@ final class RunCommand implements Callable<Integer> {
         return out.toString();
     }
 
-    private static void hypervisorText(StringBuilder out, HypervisorState state) {
+    private static void hypervisorText(StringBuilder out, String kind, HypervisorState state) {
         for (HypervisorState.Domain d : state.domains()) {
-            out.append("Hypervisor (simulated), domain ").append(d.id()).append(":\n");
+            out.append("Hypervisor (").append(kind).append("), domain ").append(d.id()).append(":\n");
             for (HypervisorState.P2m m : d.p2m()) {
                 out.append(String.format("  map   gfn %s -> mfn %s, %d x %s (%s)%n", m.gfn(), m.mfn(), m.pages(),
                         m.pageSize(), m.function()));

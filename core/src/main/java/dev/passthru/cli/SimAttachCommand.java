@@ -14,9 +14,8 @@ import dev.passthru.host.HostFunction;
 import dev.passthru.host.Sizes;
 import dev.passthru.hypervisor.FaultyHypervisor;
 import dev.passthru.hypervisor.TracingHypervisor;
-import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
-import dev.passthru.vm.GuestRam;
+import dev.passthru.vm.SimulatedMachine;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
@@ -67,10 +66,10 @@ final class SimAttachCommand implements Callable<Integer> {
         HostFunction function = found.function();
         Assignability.Verdict verdict = Assignability.judge(found.inventory(), args.flag("--seize")).get(function.address());
 
-        SimulatedHypervisor simulated = new SimulatedHypervisor();
-        found.inventory().functions().forEach(f -> simulated.addMachineFunction(f.address(), f.bars()));
-        simulated.createDomain(1, GuestRam.ranges(memory));
-        FaultyHypervisor faulty = new FaultyHypervisor(simulated);
+        SimulatedMachine simulated = new SimulatedMachine();
+        found.inventory().functions().forEach(simulated::addMachineFunction);
+        simulated.createDomain(1, memory);
+        FaultyHypervisor faulty = new FaultyHypervisor(simulated.hypervisor());
         TracingHypervisor hypervisor = new TracingHypervisor(faulty);
         if (args.text("--fail-call") != null) {
             faulty.failCall(number(args.text("--fail-call"), "--fail-call"));
@@ -97,7 +96,7 @@ final class SimAttachCommand implements Callable<Integer> {
     }
 
     private void print(boolean json, List<String> trace, List<String> outcome, List<TrappedRegion> trapped,
-                       SimulatedHypervisor simulated) {
+                       SimulatedMachine simulated) {
         PrintWriter out = command.commandLine().getOut();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();

@@ -89,7 +89,7 @@ final class ViewCommand implements Callable<Integer> {
                 List<String> effects = new ArrayList<>();
                 for (GuestWrite w : guestWrites) {
                     int changes = view.write(w.offset(), w.width(), w.value());
-                    effects.add(w.text() + ": " + EffectText.describe(view.effects(changes)));
+                    effects.add(w.text() + ": " + ChangeText.describe(changes, view));
                 }
                 if (json) {
                     documents.add(document(f, view, effects));

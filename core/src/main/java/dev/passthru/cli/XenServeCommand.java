@@ -2,23 +2,27 @@ package dev.passthru.cli;
 
 import dev.passthru.InputError;
 import dev.passthru.SyntaxError;
-import dev.passthru.device.AttachFailed;
+import dev.passthru.bus.GuestBus;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.host.Assignability;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.HostBar;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.Inventory;
-import dev.passthru.host.sysfs.SysfsReset;
 import dev.passthru.host.sysfs.SysfsSource;
-import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.AssignmentSpec;
+import dev.passthru.spec.SpecOptions;
 import dev.passthru.spec.SpecParser;
+import dev.passthru.vm.GuestFunctionReport;
+import dev.passthru.vm.RunReport;
+import dev.passthru.vm.Vm;
+import dev.passthru.vm.VmConfig;
 import dev.passthru.xen.ForeignIoreqCalls;
 import dev.passthru.xen.ForeignXenControl;
 import dev.passthru.xen.IoreqServer;
-import dev.passthru.xen.XenDeviceModel;
+import dev.passthru.xen.XenGuestDomain;
+import dev.passthru.xen.XenGuestSide;
 import dev.passthru.xen.XenHypervisor;
 import dev.passthru.xen.XenLibraries;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -121,62 +126,62 @@ final class XenServeCommand implements Callable<Integer> {
         XenHypervisor hypervisor = new XenHypervisor(control, framesPerCall);
         IoreqServer server = IoreqServer.start(calls, domain);
         out.printf("domain %d: ioreq server %d, %d vCPU(s)%n", domain, server.id(), server.vcpus());
-        XenDeviceModel model = new XenDeviceModel(control, hypervisor, server, domain);
-        Thread hook = new Thread(() -> stop(model, out, calls, control));
+        XenGuestSide side = new XenGuestSide(server);
+        Vm vm = new Vm(vmConfig(domain, args.positionals(1), specs, functions), inventory, new XenGuestDomain(control, hypervisor, domain, allowUnresettable),
+                (bus, guestDomain, highRamEnd) -> side, Set.of());
+        Thread hook = new Thread(() -> stop(vm, out, calls, control));
         Runtime.getRuntime().addShutdownHook(hook);
-        int slot = FIRST_FREE_SLOT;
-        try {
-            for (int i = 0; i < specs.size(); i++) {
-                AssignmentSpec spec = specs.get(i);
-                HostFunction function = functions.get(i);
-                PciAddress guest = PciAddress.of(0, 0, spec.vslot() != AssignmentSpec.AUTO_SLOT ? spec.vslot() : slot++, 0);
-                boolean reset = SysfsReset.unresettable(Path.of(function.source())).isEmpty();
-                XenDeviceModel.Attached attached = model.attach(function, spec, guest, verdicts.get(function.address()), reset);
-                out.printf("attached %s to domain %d as %s (%s)%n", function.address(), domain, guest,
-                        attached.resetMethod() != null ? "reset: " + attached.resetMethod() : "not reset: it cannot be");
+        vm.coldPlug(vm.config().pci());
+        RunReport attached = vm.report();
+        for (GuestFunctionReport f : attached.functions()) {
+            if (f.attached()) {
+                out.printf("attached %s to domain %d as %s (%s)%n", f.host(), domain, f.guest(), vm.prepared(f.host()));
             }
-        } catch (AttachFailed | IOException | NativeCallFailed e) {
+        }
+        Optional<GuestFunctionReport> failed = attached.functions().stream().filter(f -> !f.attached()).findFirst();
+        if (failed.isPresent()) {
             Runtime.getRuntime().removeShutdownHook(hook);
-            out.println("attach failed: " + e.getMessage());
-            stop(model, out, calls, control);
+            out.println("attach failed: " + failed.get().failure());
+            stop(vm, out, calls, control);
             return ExitCodes.FAILED;
         }
         out.println("serving; 'status' or 'detach' on stdin, or SIGTERM");
         out.flush();
-        serveUntilDone(model, out);
+        serveUntilDone(vm, out);
         Runtime.getRuntime().removeShutdownHook(hook);
-        return stop(model, out, calls, control) ? ExitCodes.OK : ExitCodes.FAILED;
+        return stop(vm, out, calls, control) ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     /**
-     * The checks a function passes before anything is done: it is there, Xen may take it (a
-     * bridge or a BAR of unknown size may not be given; it must be pciback's, where
-     * {@code xl pci-assignable-add} puts it and where Xen learns its MSI-X table), and it can be
-     * reset or the user said that need not be.
+     * The VM that {@code xen serve} makes of its specs: each function in the slot its spec asks
+     * for, or from 0x10 on, above where Xen's QEMU puts its own devices. Every slot of the bus
+     * takes a function: the guest's firmware finds them all at boot.
      */
+    private static VmConfig vmConfig(int domain, List<String> texts, List<AssignmentSpec> specs, List<HostFunction> functions) {
+        List<VmConfig.Spec> placed = new ArrayList<>();
+        int slot = FIRST_FREE_SLOT;
+        for (int i = 0; i < specs.size(); i++) {
+            AssignmentSpec spec = specs.get(i);
+            int at = spec.vslot() != AssignmentSpec.AUTO_SLOT ? spec.vslot() : slot++;
+            placed.add(new VmConfig.Spec(new AssignmentSpec(functions.get(i).address(), false, at, spec.options()),
+                    texts.get(i), 0, i));
+        }
+        return new VmConfig("domain " + domain, 0, placed, SpecOptions.NONE, List.of(), "xen", 1, GuestBus.SLOTS - 1, List.of());
+    }
+
+    /** The checks a function passes before anything is done (see {@link XenGuestDomain#refusal}). */
     private static HostFunction checked(AssignmentSpec spec, Inventory inventory, Map<PciAddress, Assignability.Verdict> verdicts,
                                         boolean allowUnresettable) {
         HostFunction function = inventory.find(spec.address()).orElseThrow(() -> new InputError(
                 "no function " + spec.address() + " in " + inventory.source()));
-        Assignability.Verdict verdict = verdicts.get(function.address());
-        if (!verdict.assignable()) {
-            throw new InputError(function.address() + " cannot be given to a guest: " + verdict.reason());
-        }
-        String driver = function.binding().driver().orElse("");
-        if (!driver.equals("pciback") && !driver.equals("xen-pciback")) {
-            throw new InputError(function.address() + " is " + (driver.isEmpty() ? "bound to no driver" : "bound to " + driver)
-                    + ", not to pciback: give it to Xen first with 'xl pci-assignable-add " + function.address() + "'");
-        }
-        Optional<String> unresettable = SysfsReset.unresettable(Path.of(function.source()));
-        if (unresettable.isPresent() && !allowUnresettable) {
-            throw new InputError(function.address() + " cannot be reset: " + unresettable.get()
-                    + "; give --allow-unresettable to attach it anyway");
-        }
+        XenGuestDomain.refusal(function, verdicts.get(function.address()), allowUnresettable).ifPresent(why -> {
+            throw new InputError(why);
+        });
         return function;
     }
 
     /** Reads stdin on its own thread and watches the domain, until 'detach', end of input or the domain is gone. */
-    private static void serveUntilDone(XenDeviceModel model, PrintWriter out) {
+    private static void serveUntilDone(Vm vm, PrintWriter out) {
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread.ofPlatform().daemon().name("xen-serve-stdin").start(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
@@ -197,21 +202,22 @@ final class XenServeCommand implements Callable<Integer> {
                 return;
             }
             if (line == null) {
-                if (model.domainGone()) {
-                    out.printf("domain %d is gone; detaching%n", model.domain());
+                if (vm.domainGone()) {
+                    out.printf("domain %d is gone; detaching%n", vm.domain().id());
                     return;
                 }
             } else if (line.equals("status")) {
-                status(model, out);
+                status(vm, out);
             } else if (line.equals("detach") || line.equals(END)) {
                 return;
             }
         }
     }
 
-    private static void status(XenDeviceModel model, PrintWriter out) {
-        for (PassthroughDevice device : model.devices()) {
-            IoreqServer.Answered answered = model.server().answered(device);
+    private static void status(Vm vm, PrintWriter out) {
+        IoreqServer server = ((XenGuestSide) vm.side()).server();
+        for (PassthroughDevice device : vm.bus().devices()) {
+            IoreqServer.Answered answered = server.answered(device);
             out.printf("%s: %d config, %d MMIO ioreqs%n", device.guestAddress(), answered.config(), answered.mmio());
             for (HostBar bar : device.function().bars().bars()) {
                 long at = device.guestBarAddress(bar.index());
@@ -224,31 +230,30 @@ final class XenServeCommand implements Callable<Integer> {
                 }
             }
         }
-        out.printf("ioreqs answered: %d config, %d MMIO; memory_mapping calls: %d%n", model.server().configAccesses(),
-                model.server().mmioAccesses(), model.hypervisor().mappingCalls());
+        out.printf("ioreqs answered: %d config, %d MMIO; memory_mapping calls: %d%n", server.configAccesses(),
+                server.mmioAccesses(), ((XenHypervisor) vm.domain().hypervisor()).mappingCalls());
         out.flush();
     }
 
-    private static synchronized boolean stop(XenDeviceModel model, PrintWriter out, ForeignIoreqCalls calls,
-                                             ForeignXenControl control) {
+    private static synchronized boolean stop(Vm vm, PrintWriter out,
+                                             ForeignIoreqCalls calls, ForeignXenControl control) {
         boolean clean = true;
-        status(model, out);
-        for (PassthroughDevice device : model.devices()) {
-            PciAddress machine = device.function().address();
-            XenDeviceModel.Detached detached = model.detach(machine, true);
+        status(vm, out);
+        for (Vm.Detached detached : vm.detachAll("the device model stops")) {
             clean &= detached.clean();
             List<String> said = new ArrayList<>();
             if (detached.domainGone()) {
                 said.add("the domain was gone, so Xen had taken back its mappings, interrupts and assignment; passthru let go of its own");
             }
             said.addAll(detached.failures());
-            said.add(detached.heldForGuest() ? "Xen still gives it to a guest" : "Xen holds nothing of it for the domain");
-            said.add(detached.reset());
-            out.printf("detached %s: %s%s%n", machine, detached.clean() ? "clean; " : "", String.join("; ", said));
+            said.add(detached.settled().heldForGuest() ? "Xen still gives it to a guest" : "Xen holds nothing of it for the domain");
+            said.add(detached.settled().done());
+            out.printf("detached %s: %s%s%n", detached.host(), detached.clean() ? "clean; " : "", String.join("; ", said));
         }
         try {
-            model.close();
-            out.println(model.domainGone() ? "ioreq server let go (the domain took it down)" : "ioreq server destroyed");
+            boolean gone = vm.domainGone();
+            vm.close();
+            out.println(gone ? "ioreq server let go (the domain took it down)" : "ioreq server destroyed");
         } catch (RuntimeException e) {
             out.println("taking the ioreq server down failed: " + e.getMessage());
             clean = false;

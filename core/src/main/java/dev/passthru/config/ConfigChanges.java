@@ -2,8 +2,9 @@ package dev.passthru.config;
 
 /**
  * The change set a guest config write returns: one bit per kind of change, so that a write costs
- * no allocation. {@link VirtualConfigSpace#effects(int)} turns a change set into {@link Effect}
- * values describing the new state, for the layer that maps BARs and routes interrupts.
+ * no allocation. The layer that maps BARs and routes interrupts reconciles only what a change
+ * set names with the state the config space now holds: the state is the truth, the bits say
+ * where to look.
  */
 public final class ConfigChanges {
 

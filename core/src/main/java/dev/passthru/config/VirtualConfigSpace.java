@@ -19,9 +19,9 @@ import static dev.passthru.pci.PciRegs.*;
  * What a guest sees when it reads and writes the config space of a host function. Built from
  * the host's config space and BAR list; every access is answered by the compiled register
  * tables: a read merges the virtual copy with the host's bits, a write updates the virtual copy,
- * forwards what may reach the host, and returns a change set (see {@link ConfigChanges}) for
- * the layer above, which turns it into {@link Effect}s with {@link #effects(int)}. Nothing here
- * calls a hypervisor.
+ * forwards what may reach the host, and returns a change set (see {@link ConfigChanges}) that
+ * tells the layer above which of the state it reads here (BAR addresses, decode, interrupt
+ * registers) to reconcile. Nothing here calls a hypervisor.
  *
  * <p>No guest access throws and none allocates: an access of a bad width or past the config
  * space reads all-ones and drops writes, and is counted and logged at a limited rate. One
@@ -245,47 +245,11 @@ public final class VirtualConfigSpace {
         return changes;
     }
 
-    /** The effects a change set stands for, described from the current state. */
-    public List<Effect> effects(int changes) {
-        List<Effect> effects = new ArrayList<>();
-        for (HostBar bar : layout.bars.bars()) {
-            if (ConfigChanges.barMoved(changes, bar.index())) {
-                long address = barAddress(bar.index());
-                effects.add(new Effect.BarMoved(bar.index(), bar.kind(), address, bar.size(),
-                        BarPlacement.isPlaced(bar.kind(), address, bar.size())));
-            }
-        }
-        if ((changes & ConfigChanges.ROM) != 0) {
-            long address = romAddress();
-            effects.add(new Effect.RomChanged(address, layout.bars.romSize(), romEnabled(),
-                    BarPlacement.isPlaced(BarKind.MEM32, address, layout.bars.romSize())));
-        }
-        if ((changes & ConfigChanges.DECODE) != 0) {
-            effects.add(new Effect.DecodeChanged(memoryDecode(), ioDecode()));
-        }
-        if ((changes & ConfigChanges.INTX) != 0) {
-            effects.add(new Effect.IntxChanged(intxDisabled()));
-        }
-        if ((changes & ConfigChanges.MSI) != 0) {
-            effects.add(msi());
-        }
-        if ((changes & ConfigChanges.MSIX) != 0) {
-            effects.add(new Effect.MsixChanged(msixEnabled(), msixFunctionMasked()));
-        }
-        if ((changes & ConfigChanges.RESET) != 0) {
-            effects.add(new Effect.ResetRequested());
-        }
-        if ((changes & ConfigChanges.POWER) != 0 && layout.powerManagement != 0) {
-            effects.add(new Effect.PowerStateWritten(host.read(layout.powerManagement + PCI_PM_CTRL, 2) & PCI_PM_CTRL_STATE_MASK));
-        }
-        return effects;
-    }
-
     /** The guest's MSI state; disabled, with no vectors, where the function has no MSI kept. */
-    public Effect.MsiChanged msi() {
+    public MsiState msi() {
         int at = layout.msi;
         if (at == 0) {
-            return new Effect.MsiChanged(false, 0, 0, 0, 0);
+            return MsiState.NONE;
         }
         int flags = read(at + PCI_MSI_FLAGS, 2);
         boolean wide = (flags & PCI_MSI_FLAGS_64BIT) != 0;
@@ -296,12 +260,17 @@ public final class VirtualConfigSpace {
         int data = read(at + (wide ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32), 2);
         int mask = (flags & PCI_MSI_FLAGS_MASKBIT) != 0 ? read(at + (wide ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32), 4) : 0;
         int vectors = 1 << ((flags & PCI_MSI_FLAGS_QSIZE) >>> 4);
-        return new Effect.MsiChanged((flags & PCI_MSI_FLAGS_ENABLE) != 0, vectors, address, data, mask);
+        return new MsiState((flags & PCI_MSI_FLAGS_ENABLE) != 0, vectors, address, data, mask);
     }
 
     /** Offset of the kept MSI-X capability, 0 where there is none. */
     public int msixCapability() {
         return layout.msix;
+    }
+
+    /** The power state the host function is in (D0-D3hot as 0-3); -1 where the guest sees no power-management capability. */
+    public int hostPowerState() {
+        return layout.powerManagement == 0 ? -1 : host.read(layout.powerManagement + PCI_PM_CTRL, 2) & PCI_PM_CTRL_STATE_MASK;
     }
 
     /** Where the power-management capability is, 0 when the guest sees none. */

@@ -8,14 +8,13 @@ import dev.passthru.InputError;
 import dev.passthru.SyntaxError;
 import dev.passthru.bus.GuestBus;
 import dev.passthru.device.PassthroughDevice;
-import dev.passthru.hypervisor.sim.HypervisorState;
-import dev.passthru.hypervisor.sim.SimulatedHypervisor;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.AssignmentSpec;
 import dev.passthru.spec.SpecParser;
 import dev.passthru.vm.GuestFunctionReport;
 import dev.passthru.vm.HostSources;
-import dev.passthru.vm.SimulatedVm;
+import dev.passthru.vm.SimulatedMachine;
 import dev.passthru.vm.VmConfig;
 import dev.passthru.vm.VmConfigReader;
 
@@ -50,11 +49,11 @@ public final class ControlPlane implements AutoCloseable {
     public record Recovery(int records, boolean tornTail, int removed, int remade, long nanos) {
     }
 
-    private record Vm(String name, int domain, Path config, SimulatedVm vm) {
+    private record Vm(String name, int domain, Path config, dev.passthru.vm.Vm vm) {
     }
 
     private final Path stateDir;
-    private final SimulatedHypervisor hypervisor = new SimulatedHypervisor();
+    private final SimulatedMachine hypervisor = new SimulatedMachine();
     private final Map<String, Vm> vms = new LinkedHashMap<>();
     private final Set<PciAddress> assignable = new TreeSet<>();
     private final Journal journal;
@@ -145,8 +144,8 @@ public final class ControlPlane implements AutoCloseable {
         if (vms.containsKey(config.name())) {
             throw new ControlError("exists", "a VM named '" + config.name() + "' exists");
         }
-        SimulatedVm vm = new SimulatedVm(config, HostSources.read(config.sources()), SimulatedVm.builtIn(), hypervisor,
-                domain, assignable);
+        dev.passthru.vm.Vm vm = new dev.passthru.vm.Vm(config, HostSources.read(config.sources()),
+                hypervisor.domain(domain, config.memoryMib()), hypervisor.builtInGuest(), assignable);
         vm.coldPlug(config.pci());
         vm.boot();
         Vm entry = new Vm(config.name(), domain, path, vm);

@@ -1,6 +1,6 @@
 package dev.passthru.control;
 
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,6 +1,6 @@
 package dev.passthru.device;
 
-import dev.passthru.config.Effect;
+import dev.passthru.config.MsiState;
 import dev.passthru.config.VirtualConfigSpace;
 import dev.passthru.host.HostInterrupts;
 import dev.passthru.hypervisor.Hypervisor;
@@ -80,16 +80,19 @@ final class InterruptRouting {
         }
     }
 
-    /** Brings INTx, MSI and every MSI-X entry in line with the config space and table. */
-    void sync(VirtualConfigSpace config, @Nullable MsixTable table, Failures failures) {
-        Effect.MsiChanged state = config.msi();
+    /**
+     * Brings INTx and MSI in line with the config space, and every MSI-X entry with the table
+     * when {@code allMsix} (the MSI-X enable or function mask changed).
+     */
+    void sync(VirtualConfigSpace config, @Nullable MsixTable table, boolean allMsix, Failures failures) {
+        MsiState state = config.msi();
         int vectors = state.enabled() ? state.vectors() : 0;
         for (int v = 0; v < MSI_VECTORS; v++) {
             int data = (state.data() & ~(vectors - 1)) | v;
             boolean unmasked = (state.maskBits() & (1 << v)) == 0 || hypervisor.leavesMaskingToHypervisor(state.address(), data);
             route(msi, v, false, v < vectors && unmasked, state.address(), data, failures);
         }
-        if (table != null) {
+        if (table != null && allMsix) {
             for (int entry = 0; entry < msix.length; entry++) {
                 routeMsix(config, table, entry, failures);
             }

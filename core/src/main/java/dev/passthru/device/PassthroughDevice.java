@@ -34,6 +34,11 @@ import static dev.passthru.pci.PciRegs.*;
  */
 public final class PassthroughDevice {
 
+    /** Changes that move what is mapped: BARs, the ROM, decode. */
+    private static final int BAR_CHANGES = ConfigChanges.ALL_BARS | ConfigChanges.ROM | ConfigChanges.DECODE;
+    /** Changes that move what is routed: INTx, MSI, MSI-X. */
+    private static final int INTERRUPT_CHANGES = ConfigChanges.INTX | ConfigChanges.MSI | ConfigChanges.MSIX;
+
     private static final RateLimitedLog LOG = RateLimitedLog.of(PassthroughDevice.class.getName());
 
     private final Hypervisor hypervisor;
@@ -92,7 +97,7 @@ public final class PassthroughDevice {
             Failures strict = Failures.strict();
             device.bars.sync(device.config, strict);
             device.interrupts.mapIntx(strict);
-            device.interrupts.sync(device.config, device.table, strict);
+            device.interrupts.sync(device.config, device.table, true, strict);
             return device;
         } catch (HypervisorException e) {
             AttachFailed failed = new AttachFailed("attach " + device.function.address() + " to domain "
@@ -200,9 +205,26 @@ public final class PassthroughDevice {
             if ((changes & ConfigChanges.POWER) != 0) {
                 followPowerState();
             }
-            sync();
+            sync(changes);
         }
         return changes;
+    }
+
+    /**
+     * Reconciles what the change set names, and only that, with the config space: a write that
+     * moved a BAR or turned decode on or off re-syncs the mappings, one that changed INTx, MSI or
+     * MSI-X re-syncs the routes (every MSI-X entry only when the enable or the function mask
+     * changed; a table write reprograms its own entry, see {@link #mmioWrite}).
+     */
+    private void sync(int changes) {
+        Failures failures = Failures.collecting();
+        if ((changes & BAR_CHANGES) != 0) {
+            bars.sync(config, failures);
+        }
+        if ((changes & INTERRUPT_CHANGES) != 0) {
+            interrupts.sync(config, table, (changes & ConfigChanges.MSIX) != 0, failures);
+        }
+        log(failures);
     }
 
     /** The guest wrote the host's power state: if that soft-reset the function, its interrupts are set up again. */
@@ -230,11 +252,9 @@ public final class PassthroughDevice {
         }
     }
 
+    /** Reconciles everything: after a reset, and when the function is attached. */
     private void sync() {
-        Failures failures = Failures.collecting();
-        bars.sync(config, failures);
-        interrupts.sync(config, table, failures);
-        log(failures);
+        sync(BAR_CHANGES | INTERRUPT_CHANGES);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.passthru.guest;
 
+import dev.passthru.bus.SizedBar;
 import dev.passthru.host.BarKind;
 
 /**

@@ -1,5 +1,7 @@
 package dev.passthru.guest;
 
+import dev.passthru.bus.SizedBar;
+import dev.passthru.bus.EnumeratedFunction;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.Sizes;
 import dev.passthru.pci.CapabilityIds;

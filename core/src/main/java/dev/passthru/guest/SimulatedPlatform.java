@@ -1,7 +1,7 @@
 package dev.passthru.guest;
 
 import dev.passthru.bus.GuestBus;
-import dev.passthru.hypervisor.sim.SimulatedHypervisor;
+import dev.passthru.hypervisor.GuestMemory;
 
 import java.util.OptionalLong;
 
@@ -13,10 +13,10 @@ import java.util.OptionalLong;
 public final class SimulatedPlatform implements GuestAccess {
 
     private final GuestBus bus;
-    private final SimulatedHypervisor hypervisor;
+    private final GuestMemory hypervisor;
     private final int domain;
 
-    public SimulatedPlatform(GuestBus bus, SimulatedHypervisor hypervisor, int domain) {
+    public SimulatedPlatform(GuestBus bus, GuestMemory hypervisor, int domain) {
         this.bus = bus;
         this.hypervisor = hypervisor;
         this.domain = domain;

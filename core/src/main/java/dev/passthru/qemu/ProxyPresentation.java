@@ -1,6 +1,7 @@
 package dev.passthru.qemu;
 
 import dev.passthru.InputError;
+import dev.passthru.bus.Presentation;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.BarLayout;
 import dev.passthru.host.HostBar;
@@ -23,12 +24,8 @@ public final class ProxyPresentation {
     private ProxyPresentation() {
     }
 
-    /** The function as the proxy can show it; its notes say what changed. */
-    public record Presented(HostFunction function, List<String> notes) {
-    }
-
     /** @throws InputError when a BAR is too large for the proxy */
-    public static Presented of(HostFunction function) {
+    public static Presentation of(HostFunction function) {
         List<HostBar> bars = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (HostBar bar : function.bars().bars()) {
@@ -46,10 +43,10 @@ public final class ProxyPresentation {
             }
         }
         if (notes.isEmpty()) {
-            return new Presented(function, notes);
+            return Presentation.asIs(function);
         }
         BarLayout layout = new BarLayout(bars, function.bars().romSize(), function.bars().romAddress());
-        return new Presented(new HostFunction(function.address(), function.origin(), function.source(), function.header(),
+        return new Presentation(new HostFunction(function.address(), function.origin(), function.source(), function.header(),
                 function.config(), layout, function.unsized(), function.memory(), function.binding()), List.copyOf(notes));
     }
 }

@@ -1,10 +1,11 @@
 package dev.passthru.qemu;
 
+import dev.passthru.bus.EnumeratedFunction;
+import dev.passthru.bus.GuestSide;
+import dev.passthru.bus.Presentation;
 import dev.passthru.device.PassthroughDevice;
-import dev.passthru.guest.EnumeratedFunction;
 import dev.passthru.host.HostFunction;
 import dev.passthru.os.UnixSockets;
-import dev.passthru.vm.GuestSide;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -34,7 +35,7 @@ public final class QemuGuestSide implements GuestSide {
     }
 
     @Override
-    public ProxyPresentation.Presented present(HostFunction function) {
+    public Presentation present(HostFunction function) {
         return ProxyPresentation.of(function);
     }
 

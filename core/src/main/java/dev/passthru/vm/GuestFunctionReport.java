@@ -1,6 +1,6 @@
 package dev.passthru.vm;
 
-import dev.passthru.guest.EnumeratedFunction;
+import dev.passthru.bus.EnumeratedFunction;
 import dev.passthru.pci.PciAddress;
 
 /**

@@ -1,6 +1,6 @@
 package dev.passthru.vm;
 
-import dev.passthru.hypervisor.sim.RamRange;
+import dev.passthru.hypervisor.RamRange;
 
 import java.util.List;
 

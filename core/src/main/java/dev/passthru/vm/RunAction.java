@@ -17,32 +17,32 @@ sealed interface RunAction {
 
     Pattern CONFIG = Pattern.compile("config:(\\w+):([0-9a-fA-F]+)\\.([bwl])=([0-9a-fA-F]+)");
 
-    void applyTo(SimulatedVm vm);
+    void applyTo(Vm vm);
 
     record Plug(VmConfig.Spec spec) implements RunAction {
         @Override
-        public void applyTo(SimulatedVm vm) {
+        public void applyTo(Vm vm) {
             vm.hotPlug(spec);
         }
     }
 
     record Unplug(int slot) implements RunAction {
         @Override
-        public void applyTo(SimulatedVm vm) {
+        public void applyTo(Vm vm) {
             vm.unplug(slot);
         }
     }
 
     record Poke(int slot, int bar, long offset, long value) implements RunAction {
         @Override
-        public void applyTo(SimulatedVm vm) {
+        public void applyTo(Vm vm) {
             vm.poke(slot, bar, offset, value);
         }
     }
 
     record ConfigWrite(int slot, int offset, int width, int value) implements RunAction {
         @Override
-        public void applyTo(SimulatedVm vm) {
+        public void applyTo(Vm vm) {
             vm.configWrite(slot, offset, width, value);
         }
     }

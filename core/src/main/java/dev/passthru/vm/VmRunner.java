@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runs a VM config on the simulated machine: reads the host functions, plugs each spec's
@@ -22,6 +23,9 @@ import java.util.List;
  * (hex offset, width b/w/l, hex value, as setpci takes them). A function that cannot be attached is reported with its reason; the others go on.
  */
 public final class VmRunner {
+
+    /** The domain id a VM run here gets, as the first guest of a Xen host would. */
+    static final int DOMAIN = 1;
 
     private VmRunner() {
     }
@@ -39,7 +43,9 @@ public final class VmRunner {
         for (int i = 0; i < actions.size(); i++) {
             parsed.add(RunAction.parse(actions.get(i), i));
         }
-        SimulatedVm vm = new SimulatedVm(config, HostSources.read(config.sources()));
+        SimulatedMachine machine = new SimulatedMachine();
+        Vm vm = new Vm(config, HostSources.read(config.sources()), machine.domain(DOMAIN, config.memoryMib()),
+                machine.builtInGuest(), Set.of());
         vm.coldPlug(config.pci());
         vm.boot();
         parsed.forEach(action -> action.applyTo(vm));
@@ -66,8 +72,9 @@ public final class VmRunner {
         Inventory inventory = HostSources.read(config.sources());
         QemuMachine machine = QemuMachine.launch(sockets, new QemuMachine.Options(kernel, initrd, append,
                 config.memoryMib(), ports, ProcessBuilder.Redirect.INHERIT));
-        try (SimulatedVm vm = new SimulatedVm(ported, inventory, (bus, hypervisor, domain, highRamEnd)
-                -> new QemuGuestSide(sockets, machine))) {
+        SimulatedMachine simulated = new SimulatedMachine();
+        try (Vm vm = new Vm(ported, inventory, simulated.domain(DOMAIN, ported.memoryMib()),
+                (bus, domain, highRamEnd) -> new QemuGuestSide(sockets, machine), Set.of())) {
             vm.coldPlug(ported.pci());
             if (QemuMachine.accelerator().equals("tcg")) {
                 vm.note("QEMU runs under TCG: interrupts through x-pci-proxy-dev need KVM's irqfds, so none reach "

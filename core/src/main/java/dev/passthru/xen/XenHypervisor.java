@@ -2,12 +2,14 @@ package dev.passthru.xen;
 
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.HypervisorException;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.hypervisor.MmioRange;
 import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.RdmPolicy;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -93,6 +96,44 @@ public final class XenHypervisor implements Hypervisor {
         pirqs.remove(domain);
         intx.remove(domain);
         msi.remove(domain);
+    }
+
+    /**
+     * What passthru made in Xen for {@code domain} and still holds: the functions assigned to it,
+     * its mappings, port ranges, pirqs and their bindings (the RAM is Xen's own, not listed).
+     */
+    public synchronized HypervisorState state(int domain) {
+        Map<String, Integer> owned = new TreeMap<>();
+        assigned.forEach((machine, owner) -> {
+            if (owner == domain) {
+                owned.put(machine.toString(), owner);
+            }
+        });
+        List<HypervisorState.P2m> p2m = mappings.getOrDefault(domain, List.of()).stream()
+                .sorted(Comparator.comparingLong(MmioRange::guestFrame))
+                .map(r -> new HypervisorState.P2m(hex(r.guestFrame()), hex(r.machineFrame()), r.pages(), r.pageSize().toString(), ""))
+                .toList();
+        List<HypervisorState.IoPorts> ports = portMappings.getOrDefault(domain, Set.of()).stream()
+                .sorted(Comparator.comparing(p -> p.getFirst()))
+                .map(p -> new HypervisorState.IoPorts(hex(p.get(0)), hex(p.get(1)), p.get(2), "")).toList();
+        List<HypervisorState.Pirq> held = pirqs.getOrDefault(domain, Map.of()).values().stream()
+                .sorted(Comparator.comparingInt(Pirq::number))
+                .map(p -> new HypervisorState.Pirq(p.number(), p.source(), p.holders().stream().map(PciAddress::toString).sorted().toList()))
+                .toList();
+        List<HypervisorState.Intx> pins = new ArrayList<>();
+        intx.getOrDefault(domain, Map.of()).forEach((pirq, bindings) -> bindings.forEach(b ->
+                pins.add(new HypervisorState.Intx(pirq, b.guest().toString(), (char) ('A' + b.pin() - 1)))));
+        pins.sort(Comparator.comparingInt(HypervisorState.Intx::pirq));
+        List<HypervisorState.Msi> messages = new ArrayList<>();
+        msi.getOrDefault(domain, Map.of()).forEach((pirq, m) ->
+                messages.add(new HypervisorState.Msi(pirq, hex(m.address()), hex(m.data()), m.data() & 0xff)));
+        messages.sort(Comparator.comparingInt(HypervisorState.Msi::pirq));
+        return new HypervisorState(List.of(new HypervisorState.Domain(domain, List.of(), List.copyOf(owned.keySet()), p2m,
+                ports, held, pins, messages)), owned);
+    }
+
+    private static String hex(long value) {
+        return "0x" + Long.toHexString(value);
     }
 
     /** xc_domain_memory_mapping calls made so far. */

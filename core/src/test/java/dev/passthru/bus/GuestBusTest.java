@@ -7,7 +7,7 @@ import dev.passthru.device.DeviceRig;
 import dev.passthru.host.HostFunction;
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.MmioRange;
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.pci.PciAddress;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,7 @@ package dev.passthru.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package dev.passthru.device;
 
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

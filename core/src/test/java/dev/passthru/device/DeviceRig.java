@@ -7,7 +7,7 @@ import dev.passthru.host.HostFunction;
 import dev.passthru.host.profile.ProfileSource;
 import dev.passthru.hypervisor.FaultyHypervisor;
 import dev.passthru.hypervisor.Hypervisor;
-import dev.passthru.hypervisor.sim.RamRange;
+import dev.passthru.hypervisor.RamRange;
 import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
 

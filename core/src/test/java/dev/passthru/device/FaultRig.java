@@ -3,7 +3,7 @@ package dev.passthru.device;
 import dev.passthru.hypervisor.FaultyHypervisor;
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.PageSize;
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.xen.XenOverFake;
 import org.junit.jupiter.api.Named;

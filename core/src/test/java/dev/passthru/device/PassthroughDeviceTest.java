@@ -5,7 +5,7 @@ import dev.passthru.config.ConfigOptions;
 import dev.passthru.host.Assignability;
 import dev.passthru.hypervisor.MmioRange;
 import dev.passthru.hypervisor.PageSize;
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,12 +1,14 @@
 package dev.passthru.guest;
 
+import dev.passthru.bus.SizedBar;
+import dev.passthru.bus.EnumeratedFunction;
 import dev.passthru.bus.GuestBus;
 import dev.passthru.config.ConfigOptions;
 import dev.passthru.device.DeviceRig;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.profile.ProfileSource;
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

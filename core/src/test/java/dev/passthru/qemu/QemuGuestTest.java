@@ -6,7 +6,8 @@ import dev.passthru.os.ForeignUnixSockets;
 import dev.passthru.os.UnixSockets;
 import dev.passthru.spec.SpecParser;
 import dev.passthru.vm.HostSources;
-import dev.passthru.vm.SimulatedVm;
+import dev.passthru.vm.SimulatedMachine;
+import dev.passthru.vm.Vm;
 import dev.passthru.vm.VmConfig;
 import dev.passthru.vm.VmConfigReader;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,8 +57,9 @@ class QemuGuestTest {
         QemuMachine machine = QemuMachine.launch(sockets, new QemuMachine.Options(kernel, initrd,
                 "console=ttyS0 panic=-1 loglevel=4", 512, List.of(6, 7, 8, 9), ProcessBuilder.Redirect.PIPE));
         List<String> console = new ArrayList<>();
-        try (SimulatedVm vm = new SimulatedVm(config, HostSources.read(config.sources()),
-                (bus, hypervisor, domain, highRamEnd) -> new QemuGuestSide(sockets, machine))) {
+        SimulatedMachine simulated = new SimulatedMachine();
+        try (Vm vm = new Vm(config, HostSources.read(config.sources()), simulated.domain(1, config.memoryMib()),
+                (bus, domain, highRamEnd) -> new QemuGuestSide(sockets, machine), Set.of())) {
             vm.coldPlug(config.pci());
             assertThat(vm.bus().devices()).as("attached: %s", vm.report().functions()).hasSize(1);
             HostFunction nic = vm.bus().devices().getFirst().function();
@@ -81,13 +84,13 @@ class QemuGuestTest {
                         .isEqualTo(Arrays.copyOfRange(hostBefore, range[0], range[0] + range[1]));
             }
             assertThat(console).anyMatch(l -> l.startsWith("PT-APPEARED ") && l.contains("[1b36:00ff]"));
-            assertThat(vm.hypervisor().state().toString()).doesNotContain("0000:05:00.0");
+            assertThat(simulated.state().toString()).doesNotContain("0000:05:00.0");
             assertThat(vm.bus().vslots()).extracting(v -> v.host()).containsExactly("0000:01:00.0");
         }
     }
 
     /** Follows the console to its end, hot-plugging and unplugging when the guest says it is ready. */
-    private static void readConsole(Process qemu, List<String> console, SimulatedVm vm) throws IOException {
+    private static void readConsole(Process qemu, List<String> console, Vm vm) throws IOException {
         Thread watchdog = Thread.ofPlatform().daemon().start(() -> {
             try {
                 if (!qemu.waitFor(BOOT_LIMIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {

@@ -3,7 +3,7 @@ package dev.passthru.security;
 import dev.passthru.device.DeviceRig;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.device.Placement;
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.pci.PciAddress;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import dev.passthru.device.PassthroughDevice;
 import dev.passthru.device.Placement;
 import dev.passthru.host.HostBar;
 import dev.passthru.host.HostFunction;
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.pci.PciAddress;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

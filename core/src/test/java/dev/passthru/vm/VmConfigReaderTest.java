@@ -59,8 +59,8 @@ class VmConfigReaderTest {
     @Test
     void the_specs_own_options_win_over_the_vms_defaults() {
         VmConfig config = parse("pci = [ '03:00.0,seize=0', '04:00.0' ]\npci_seize = 1\n");
-        assertThat(SimulatedVm.merged(config.pci().get(0).spec().options(), config.defaults()).effectiveSeize()).isFalse();
-        assertThat(SimulatedVm.merged(config.pci().get(1).spec().options(), config.defaults()).effectiveSeize()).isTrue();
+        assertThat(Vm.merged(config.pci().get(0).spec().options(), config.defaults()).effectiveSeize()).isFalse();
+        assertThat(Vm.merged(config.pci().get(1).spec().options(), config.defaults()).effectiveSeize()).isTrue();
     }
 
     @Test

@@ -36,7 +36,7 @@ class XenInterruptsTest {
     private final HostConfig host = nic.config();
 
     private PassthroughDevice attach() {
-        hypervisor.describe(nic.address(), new XenHypervisor.Facts(RdmPolicy.RELAXED, XenDeviceModel.msixTableBar(nic)));
+        hypervisor.describe(nic.address(), new XenHypervisor.Facts(RdmPolicy.RELAXED, XenGuestDomain.msixTableBar(nic)));
         AttachRequest request = new AttachRequest(1, DeviceRig.GUEST_SLOT, nic, ConfigOptions.DEFAULT, Placement.NONE,
                 XenHostInterrupts.of(host));
         PassthroughDevice device = PassthroughDevice.attach(hypervisor, request, DeviceRig.YES);

@@ -17,7 +17,7 @@ public final class XenOverFake implements RigBackend {
 
     public XenOverFake(HostFunction... functions) {
         for (HostFunction f : functions) {
-            hypervisor.describe(f.address(), new XenHypervisor.Facts(RdmPolicy.RELAXED, XenDeviceModel.msixTableBar(f)));
+            hypervisor.describe(f.address(), new XenHypervisor.Facts(RdmPolicy.RELAXED, XenGuestDomain.msixTableBar(f)));
         }
     }
 

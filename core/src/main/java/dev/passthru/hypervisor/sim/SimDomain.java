@@ -1,5 +1,7 @@
 package dev.passthru.hypervisor.sim;
 
+import dev.passthru.hypervisor.RamRange;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.hypervisor.MmioRange;
 import dev.passthru.pci.PciAddress;
 import org.jspecify.annotations.Nullable;

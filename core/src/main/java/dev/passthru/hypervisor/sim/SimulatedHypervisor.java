@@ -1,8 +1,11 @@
 package dev.passthru.hypervisor.sim;
 
+import dev.passthru.hypervisor.RamRange;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.host.BarLayout;
 import dev.passthru.host.BarMemory;
 import dev.passthru.host.HostBar;
+import dev.passthru.hypervisor.GuestMemory;
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.HypervisorException;
 import dev.passthru.hypervisor.MmioRange;
@@ -28,7 +31,7 @@ import java.util.function.Supplier;
  * {@link dev.passthru.hypervisor.FaultyHypervisor}). Calls are serialized: one lock for the
  * whole machine, as the tables are small.
  */
-public final class SimulatedHypervisor implements Hypervisor {
+public final class SimulatedHypervisor implements Hypervisor, GuestMemory {
 
     /** x86-64 guests address at most 52 bits of physical memory. */
     public static final long GUEST_ADDRESS_LIMIT = 1L << 52;
@@ -65,12 +68,14 @@ public final class SimulatedHypervisor implements Hypervisor {
      * A guest access the hypervisor serves without the device model: through a p2m run, to the
      * machine BAR behind it. Empty when the address is not mapped (the device model traps it).
      */
+    @Override
     public synchronized OptionalLong guestRead(int domain, long address, int width) {
         MachineSpot spot = spot(domain, address);
         return spot == null ? OptionalLong.empty() : OptionalLong.of(spot.memory.read(spot.bar, spot.offset, width));
     }
 
     /** A guest write through a p2m run; false when the address is not mapped. */
+    @Override
     public synchronized boolean guestWrite(int domain, long address, int width, long value) {
         MachineSpot spot = spot(domain, address);
         if (spot == null) {

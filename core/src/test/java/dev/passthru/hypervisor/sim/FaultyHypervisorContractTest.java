@@ -1,5 +1,6 @@
 package dev.passthru.hypervisor.sim;
 
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.hypervisor.FaultyHypervisor;
 import dev.passthru.hypervisor.Hypervisor;
 import dev.passthru.hypervisor.HypervisorException;

@@ -1,5 +1,6 @@
 package dev.passthru.hypervisor.sim;
 
+import dev.passthru.hypervisor.RamRange;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.BarLayout;
 import dev.passthru.host.HostBar;

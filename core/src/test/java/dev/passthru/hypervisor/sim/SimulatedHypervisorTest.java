@@ -1,5 +1,7 @@
 package dev.passthru.hypervisor.sim;
 
+import dev.passthru.hypervisor.RamRange;
+import dev.passthru.hypervisor.HypervisorState;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.BarLayout;

@@ -1,4 +1,4 @@
-package dev.passthru.hypervisor.sim;
+package dev.passthru.hypervisor;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.passthru.hypervisor.sim;
+package dev.passthru.hypervisor;
 
 /** Guest RAM: {@code size} bytes from guest physical address {@code start}. */
 public record RamRange(long start, long size) {
@@ -7,7 +7,7 @@ public record RamRange(long start, long size) {
         return start + size;
     }
 
-    boolean overlaps(long from, long bytes) {
+    public boolean overlaps(long from, long bytes) {
         return from < end() && start < from + bytes;
     }
 }

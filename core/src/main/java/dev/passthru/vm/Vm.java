@@ -1,21 +1,23 @@
 package dev.passthru.vm;
 
 import dev.passthru.InputError;
+import dev.passthru.bus.EnumeratedFunction;
 import dev.passthru.bus.GuestBus;
+import dev.passthru.bus.GuestDomain;
+import dev.passthru.bus.GuestSide;
+import dev.passthru.bus.Presentation;
 import dev.passthru.bus.SlotState;
 import dev.passthru.config.CapabilityPolicy;
 import dev.passthru.config.ConfigOptions;
 import dev.passthru.device.AttachFailed;
 import dev.passthru.device.DetachReport;
 import dev.passthru.device.PassthroughDevice;
-import dev.passthru.guest.EnumeratedFunction;
 import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.Inventory;
-import dev.passthru.hypervisor.sim.SimulatedHypervisor;
 import dev.passthru.pci.PciAddress;
-import dev.passthru.qemu.ProxyPresentation;
 import dev.passthru.spec.SpecOptions;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,66 +26,65 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One VM on the simulated hypervisor: its host functions, the domain, the guest's bus, and a
- * guest side (the built-in guest, or a real one under QEMU). Slots are plugged before boot
- * (cold-plug) or after it (hot-plug, which the guest enumerates when the slot arrives), and
- * unplugged at run time.
+ * One VM on any hypervisor: the guest's bus of slots, the VM's domain on its hypervisor
+ * ({@link GuestDomain}: simulated, or a Xen domain) and a guest side (the built-in guest, a real
+ * guest under QEMU, or a Xen HVM guest through an ioreq server), which reaches the functions
+ * only through the bus. Slots are plugged before boot (cold-plug) or after it (hot-plug, which
+ * the guest enumerates when the slot arrives), and unplugged at run time; when the domain is
+ * gone, its functions are let go of without asking the hypervisor, which took them back.
  */
-public final class SimulatedVm implements AutoCloseable {
+public final class Vm implements AutoCloseable {
 
-    /** Makes the guest side once the bus and hypervisor exist. */
+    /** Makes the guest side once the bus and the domain exist. */
     public interface GuestSideFactory {
-        GuestSide create(GuestBus bus, SimulatedHypervisor hypervisor, int domain, long highRamEnd);
+        GuestSide create(GuestBus bus, GuestDomain domain, long highRamEnd);
     }
 
-    static final int DOMAIN = 1;
+    /**
+     * How a function's detach went.
+     *
+     * @param domainGone whether its domain was gone, so that the hypervisor had taken back what it held
+     * @param failures   steps that failed, the guest side's and the host's included
+     * @param settled    what became of it on the host
+     */
+    public record Detached(PciAddress host, boolean domainGone, List<String> failures, GuestDomain.Settled settled) {
+
+        public boolean clean() {
+            return failures.isEmpty() && !settled.heldForGuest();
+        }
+    }
 
     private final VmConfig config;
     private final Inventory inventory;
+    private final GuestDomain domain;
     private final Map<PciAddress, Assignability.Verdict> plain;
     private final Map<PciAddress, Assignability.Verdict> seized;
-    private final SimulatedHypervisor hypervisor;
     private final Set<PciAddress> handedOver;
     private final GuestBus bus;
     private final GuestSide side;
-    private final List<HostFunction> onMachine = new ArrayList<>();
     private final List<GuestFunctionReport> failures = new ArrayList<>();
     private final Map<PciAddress, VmConfig.Spec> specOf = new HashMap<>();
     private final Map<PciAddress, Long> attachTimes = new HashMap<>();
+    private final Map<PciAddress, String> prepared = new HashMap<>();
     private final Map<PciAddress, EnumeratedFunction> enumerated = new HashMap<>();
     private final List<String> events = new ArrayList<>();
     private long attachNanos;
     private long enumerateNanos;
-
-    SimulatedVm(VmConfig config, Inventory inventory) {
-        this(config, inventory, builtIn());
-    }
-
-    /** The built-in guest as the guest side. */
-    public static GuestSideFactory builtIn() {
-        return BuiltInGuestSide::new;
-    }
-
-    public SimulatedVm(VmConfig config, Inventory inventory, GuestSideFactory guestSide) {
-        this(config, inventory, guestSide, new SimulatedHypervisor(), DOMAIN, Set.of());
-    }
+    private boolean abandoned;
 
     /**
-     * A VM as domain {@code domain} of a hypervisor that other VMs may share; functions in
-     * {@code handedOver} count as bound to a pass-through stub (xl's pci-assignable-add).
+     * A VM of {@code domain}; functions in {@code handedOver} count as bound to a pass-through
+     * stub (xl's pci-assignable-add), as if seize=1 were given.
      */
-    public SimulatedVm(VmConfig config, Inventory inventory, GuestSideFactory guestSide, SimulatedHypervisor hypervisor,
-                       int domain, Set<PciAddress> handedOver) {
-        this.hypervisor = hypervisor;
-        this.handedOver = handedOver;
+    public Vm(VmConfig config, Inventory inventory, GuestDomain domain, GuestSideFactory guestSide, Set<PciAddress> handedOver) {
         this.config = config;
         this.inventory = inventory;
-        this.plain = Assignability.judge(inventory, false);
-        this.seized = Assignability.judge(inventory, true);
-        long memory = config.memoryMib() << 20;
-        hypervisor.createDomain(domain, GuestRam.ranges(memory));
-        this.bus = new GuestBus(hypervisor, domain, config.firstHotplug(), config.lastHotplug());
-        this.side = guestSide.create(bus, hypervisor, domain, GuestRam.highEnd(memory));
+        this.domain = domain;
+        this.handedOver = handedOver;
+        this.plain = domain.verdicts(inventory, false);
+        this.seized = domain.verdicts(inventory, true);
+        this.bus = new GuestBus(domain.hypervisor(), domain.id(), config.firstHotplug(), config.lastHotplug());
+        this.side = guestSide.create(bus, domain, GuestRam.highEnd(config.memoryMib() << 20));
     }
 
     /** Plugs the specs' functions, slot by slot, before the guest runs. */
@@ -131,10 +132,10 @@ public final class SimulatedVm implements AutoCloseable {
         if (device == null) {
             throw new InputError(String.format("poke: slot 0x%02x holds no function", slot));
         }
-        Map<String, Long> before = hypervisor.injections();
+        Map<Integer, Long> before = domain.injections();
         side.write(device, bar, offset, value);
         long deadline = System.nanoTime() + 1_000_000_000L;
-        while (System.nanoTime() < deadline && hypervisor.injections().equals(before)) {
+        while (System.nanoTime() < deadline && domain.injections().equals(before)) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -143,10 +144,10 @@ public final class SimulatedVm implements AutoCloseable {
             }
         }
         List<String> injected = new ArrayList<>();
-        hypervisor.injections().forEach((pirq, count) -> {
+        domain.injections().forEach((pirq, count) -> {
             long more = count - before.getOrDefault(pirq, 0L);
             if (more > 0) {
-                injected.add("pirq " + pirq.substring(pirq.indexOf('/') + 1) + " x" + more);
+                injected.add("pirq " + pirq + " x" + more);
             }
         });
         events.add(String.format("poke slot 0x%02x BAR %d +0x%x = 0x%x: %s", slot, bar, offset, value,
@@ -162,32 +163,79 @@ public final class SimulatedVm implements AutoCloseable {
         events.add(String.format("config slot 0x%02x 0x%02x/%d = 0x%x", slot, offset, width, value));
     }
 
-    /** Unplugs a slot of the running guest. */
-    public void unplug(int slot) {
+    /** Unplugs a slot of the running guest; how each of its functions' detach went. */
+    public List<Detached> unplug(int slot) {
         List<PassthroughDevice> devices = bus.devices().stream().filter(d -> d.guestAddress().device() == slot).toList();
-        List<PciAddress> leaving = devices.stream().map(d -> d.function().address()).toList();
-        if (bus.state(slot) == SlotState.PRESENT) {
-            side.unplugging(slot, devices);
-        }
-        List<DetachReport> reports = bus.unplug(slot);
-        List<String> problems = reports.stream().flatMap(r -> r.failures().stream()).toList();
-        leaving.forEach(enumerated::remove);
-        events.add(String.format("hot-unplug slot 0x%02x: %s %s", slot, String.join(", ", leaving.stream()
-                .map(PciAddress::toString).toList()), problems.isEmpty() ? "detached" : "left work: " + problems));
+        List<Detached> detached = takeDown(slot, devices, false);
+        List<String> problems = detached.stream().flatMap(d -> d.failures().stream()).toList();
+        events.add(String.format("hot-unplug slot 0x%02x: %s %s", slot, String.join(", ", devices.stream()
+                .map(d -> d.function().address().toString()).toList()), problems.isEmpty() ? "detached" : "left work: " + problems));
+        return detached;
     }
 
     /**
-     * Takes every slot down without asking the guest side (the guest is gone), and notes why
-     * and how it went.
+     * Takes every slot down without asking the guest side's guest (it is gone, or it is being
+     * stopped), and notes why and how it went; how each function's detach went.
      */
-    public void detachAll(String why) {
-        List<String> problems = new ArrayList<>();
+    public List<Detached> detachAll(String why) {
+        List<Detached> detached = new ArrayList<>();
         for (int slot = 1; slot < GuestBus.SLOTS; slot++) {
             if (bus.state(slot) == SlotState.PRESENT || bus.state(slot) == SlotState.NEEDS_CLEANUP) {
-                bus.remove(slot).forEach(r -> problems.addAll(r.failures()));
+                int at = slot;
+                detached.addAll(takeDown(slot, bus.devices().stream().filter(d -> d.guestAddress().device() == at).toList(), true));
             }
         }
+        List<String> problems = detached.stream().flatMap(d -> d.failures().stream()).toList();
         events.add(why + "; every function detached" + (problems.isEmpty() ? "" : ", leaving work: " + problems));
+        return detached;
+    }
+
+    /**
+     * Detaches a slot's functions: the guest side stops serving them, then the bus takes them
+     * down through the hypervisor and the domain settles each on the host. When the domain is
+     * gone, the guest side and the functions let go of what is theirs instead, and the
+     * hypervisor, which took the rest back itself, is not asked.
+     */
+    private List<Detached> takeDown(int slot, List<PassthroughDevice> devices, boolean evenStatic) {
+        List<String> sideFailures = new ArrayList<>();
+        boolean gone = domain.gone();
+        if (gone) {
+            abandon();
+            bus.abandon(slot);
+        } else {
+            if (bus.state(slot) == SlotState.PRESENT) {
+                try {
+                    side.unplugging(slot, devices);
+                } catch (RuntimeException e) {
+                    sideFailures.add("the guest side did not let go: " + e.getMessage());
+                }
+            }
+            List<DetachReport> reports = evenStatic ? bus.remove(slot) : bus.unplug(slot);
+            reports.forEach(r -> sideFailures.addAll(r.failures()));
+        }
+        List<Detached> detached = new ArrayList<>();
+        for (PassthroughDevice device : devices) {
+            PciAddress host = device.function().address();
+            enumerated.remove(host);
+            GuestDomain.Settled settled = domain.settle(device.function());
+            List<String> all = new ArrayList<>(sideFailures);
+            all.addAll(settled.failures());
+            detached.add(new Detached(host, gone, all, settled));
+        }
+        return detached;
+    }
+
+    /** The domain is gone: the guest side lets go of what serves it, once. */
+    private void abandon() {
+        if (!abandoned) {
+            abandoned = true;
+            side.abandon();
+        }
+    }
+
+    /** Whether the VM's domain is gone (its guest powered off or was destroyed). */
+    public boolean domainGone() {
+        return abandoned || domain.gone();
     }
 
     /** Adds a line to what the run reports. */
@@ -199,35 +247,30 @@ public final class SimulatedVm implements AutoCloseable {
         return List.copyOf(events);
     }
 
-    /** Puts a group on the machine and plugs it; the slot, or null when it did not attach (reported). */
-    private Integer plug(SpecGroups.Group group) {
+    /** Readies a group's functions and plugs them; the slot, or null when it did not attach (reported). */
+    private @Nullable Integer plug(SpecGroups.Group group) {
         List<GuestBus.Plug> plugs = new ArrayList<>();
         for (int i = 0; i < group.functions().size(); i++) {
             HostFunction f = group.functions().get(i);
             VmConfig.Spec spec = group.specs().get(i);
-            String clash = MachineRanges.clash(f, onMachine.stream().filter(g -> !g.address().equals(f.address())).toList());
-            if (clash != null) {
-                failures.add(GuestFunctionReport.failed(f.address(), spec, clash + ": the recordings come from different machines"));
-                continue;
-            }
-            if (!onMachine.contains(f)) {
-                onMachine.add(f);
-                hypervisor.addMachineFunction(f.address(), f.bars(), f.memory());
-            }
             specOf.put(f.address(), spec);
-            ProxyPresentation.Presented shown;
+            SpecOptions options = merged(spec.spec().options(), config.defaults());
+            GuestDomain.Prepared ready;
+            Presentation shown;
             try {
+                ready = domain.prepare(f, options);
                 shown = side.present(f);
             } catch (InputError e) {
                 failures.add(GuestFunctionReport.failed(f.address(), spec, e.getMessage()));
                 continue;
             }
+            prepared.put(f.address(), ready.done());
             shown.notes().forEach(note -> events.add(f.address() + ": " + note));
-            SpecOptions options = merged(spec.spec().options(), config.defaults());
             int number = group.functions().size() == 1 ? 0 : f.address().function();
             plugs.add(new GuestBus.Plug(number, shown.function(), new ConfigOptions(options.effectivePermissive(),
                     options.effectivePowerMgmt(), CapabilityPolicy.DEFAULT),
-                    (options.effectiveSeize() || handedOver.contains(f.address()) ? seized : plain).get(f.address())));
+                    (options.effectiveSeize() || handedOver.contains(f.address()) ? seized : plain).get(f.address()),
+                    ready.hostInterrupts()));
         }
         if (plugs.isEmpty()) {
             return null;
@@ -273,17 +316,36 @@ public final class SimulatedVm implements AutoCloseable {
                 own.rdmPolicy() != null ? own.rdmPolicy() : defaults.rdmPolicy());
     }
 
-    public SimulatedHypervisor hypervisor() {
-        return hypervisor;
+    public VmConfig config() {
+        return config;
+    }
+
+    public GuestDomain domain() {
+        return domain;
+    }
+
+    public GuestSide side() {
+        return side;
+    }
+
+    /** What was done to an attached function before it was given to the guest ("reset: flr"), or "". */
+    public String prepared(PciAddress host) {
+        return prepared.getOrDefault(host, "");
     }
 
     public GuestBus bus() {
         return bus;
     }
 
+    /** Closes the guest side, or lets go of it when the domain is gone; {@link #detachAll} first. */
     @Override
     public void close() {
-        side.close();
+        if (domain.gone()) {
+            abandon();
+        } else {
+            side.close();
+        }
+        domain.close();
     }
 
     public RunReport report() {
@@ -296,7 +358,7 @@ public final class SimulatedVm implements AutoCloseable {
                     hotplug, null, guestView(device), enumerated.get(host), attachTimes.getOrDefault(host, 0L)));
         }
         reports.sort((a, b) -> a.index() != b.index() ? Integer.compare(a.index(), b.index()) : a.host().compareTo(b.host()));
-        return new RunReport(config.name(), config.memoryMib(), reports, hypervisor.state(), bus.vslots(),
+        return new RunReport(config.name(), config.memoryMib(), reports, domain.kind(), domain.state(), bus.vslots(),
                 inventory.problems(), config.ignored(), List.copyOf(events), attachNanos, enumerateNanos);
     }
 

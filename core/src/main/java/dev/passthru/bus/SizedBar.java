@@ -1,4 +1,4 @@
-package dev.passthru.guest;
+package dev.passthru.bus;
 
 import dev.passthru.host.BarKind;
 

@@ -1,24 +1,26 @@
-package dev.passthru.vm;
+package dev.passthru.guest;
 
+import dev.passthru.bus.EnumeratedFunction;
 import dev.passthru.bus.GuestBus;
+import dev.passthru.bus.GuestSide;
+import dev.passthru.bus.Presentation;
 import dev.passthru.device.PassthroughDevice;
-import dev.passthru.guest.BuiltInGuest;
-import dev.passthru.guest.EnumeratedFunction;
-import dev.passthru.guest.SimulatedPlatform;
 import dev.passthru.host.HostFunction;
-import dev.passthru.hypervisor.sim.SimulatedHypervisor;
-import dev.passthru.qemu.ProxyPresentation;
+import dev.passthru.hypervisor.GuestMemory;
 
 import java.util.List;
 
-/** The built-in guest on the simulated platform: shows every function as it is. */
-final class BuiltInGuestSide implements GuestSide {
+/**
+ * The built-in guest as a VM's guest side: it runs inside passthru, reaches the bus directly and
+ * its mapped BAR pages through the hypervisor's p2m, and shows every function as it is.
+ */
+public final class BuiltInGuestSide implements GuestSide {
 
     private final SimulatedPlatform platform;
     private final BuiltInGuest guest;
 
-    BuiltInGuestSide(GuestBus bus, SimulatedHypervisor hypervisor, int domain, long highRamEnd) {
-        this.platform = new SimulatedPlatform(bus, hypervisor, domain);
+    public BuiltInGuestSide(GuestBus bus, GuestMemory memory, int domain, long highRamEnd) {
+        this.platform = new SimulatedPlatform(bus, memory, domain);
         this.guest = new BuiltInGuest(platform, highRamEnd);
     }
 
@@ -28,8 +30,8 @@ final class BuiltInGuestSide implements GuestSide {
     }
 
     @Override
-    public ProxyPresentation.Presented present(HostFunction function) {
-        return new ProxyPresentation.Presented(function, List.of());
+    public Presentation present(HostFunction function) {
+        return Presentation.asIs(function);
     }
 
     @Override
