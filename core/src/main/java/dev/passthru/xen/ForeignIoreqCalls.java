@@ -27,9 +27,6 @@ public final class ForeignIoreqCalls implements IoreqCalls {
     private static final int FRAME_IOREQ = 1;
     private static final int PROT_READ_WRITE = 3;
     private static final int PAGE = 4096;
-    private static final short POLLIN = 1;
-    private static final int EINTR = 4;
-    private static final MethodHandle POLL = NativeCalls.bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
 
     private final XenFunction create;
     private final XenFunction destroy;
@@ -55,6 +52,8 @@ public final class ForeignIoreqCalls implements IoreqCalls {
     private final MemorySegment memory;
     private final MemorySegment events;
     private final int eventsFd;
+    /** Built once: the serving thread's wait names it only when poll fails. */
+    private final String eventsFdName;
     private final Map<Integer, MemorySegment> resources = new HashMap<>();
 
     public ForeignIoreqCalls() {
@@ -95,6 +94,7 @@ public final class ForeignIoreqCalls implements IoreqCalls {
         events = new XenFunction(evLib, "xenevtchn_open", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT))
                 .pointer(() -> "", MemorySegment.NULL, 0);
         eventsFd = new XenFunction(evLib, "xenevtchn_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS)).call(() -> "", events);
+        eventsFdName = "event channel fd " + eventsFd;
     }
 
     @Override
@@ -187,22 +187,10 @@ public final class ForeignIoreqCalls implements IoreqCalls {
     /** Called by the serving thread once per wait: a poll on the event channel fd, in that thread's call memory. */
     @Override
     public int pending(int timeoutMillis) {
-        CallMemory call = CallMemory.current();
-        MemorySegment pollfd = call.scratch(8);
-        pollfd.set(JAVA_INT, 0, eventsFd);
-        pollfd.set(JAVA_SHORT, 4, POLLIN);
-        int ready;
-        try {
-            ready = (int) POLL.invokeExact(call.state(), pollfd, 1L, timeoutMillis);
-        } catch (Throwable t) {
-            throw NativeCalls.rethrow(t);
-        }
-        if (ready < 0 && call.errno() != EINTR) {
-            throw new NativeCallFailed("poll", "event channel fd " + eventsFd, call.errno());
-        }
-        if (ready <= 0) {
+        if (!FdPoll.readable(eventsFd, timeoutMillis, eventsFdName)) {
             return -1;
         }
+        CallMemory call = CallMemory.current();
         try {
             return call.check((int) pending.invokeExact(call.state(), events), "xenevtchn_pending", "");
         } catch (Throwable t) {

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 
 /**
  * One C function of the Xen libraries, bound with errno captured. The Xen libraries report
- * failure as a negative int or a NULL pointer with errno set; either becomes
+ * failure as a negative int, a NULL pointer or a false bool with errno set; each becomes
  * {@link NativeCallFailed}, its arguments described only then. Calls go through
  * invokeWithArguments: these are control-path calls whose cost is the hypercall behind them,
  * not the binding. They capture errno in the calling thread's {@link CallMemory} and leave its
@@ -48,6 +48,19 @@ final class XenFunction {
             throw new NativeCallFailed(name, described.get(), memory.errno());
         }
         return result;
+    }
+
+    /** Calls a function that returns a C bool (libxenstore's way); false fails with the arguments {@code described}. */
+    void succeeds(Supplier<String> described, Object... args) {
+        CallMemory memory = CallMemory.current();
+        if (!(boolean) invoke(memory.state(), args)) {
+            throw new NativeCallFailed(name, described.get(), memory.errno());
+        }
+    }
+
+    /** Calls a function that returns nothing and reports no failure, such as free or xs_close. */
+    void run(Object... args) {
+        invoke(CallMemory.current().state(), args);
     }
 
     private Object invoke(MemorySegment state, Object[] args) {

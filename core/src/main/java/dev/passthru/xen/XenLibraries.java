@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * What passthru needs to be a Xen device model: the privcmd device of a dom0 and Debian's Xen
- * 4.17 tool libraries. Each is looked for before any Xen command does anything, so that a
- * machine without Xen gets one line naming what is missing.
+ * 4.17 tool libraries, xenstore's among them (a domain's death and the slot table go through
+ * it). Each is looked for before any Xen command does anything, so that a machine without Xen
+ * gets one line naming what is missing.
  */
 public final class XenLibraries {
 
@@ -17,6 +18,7 @@ public final class XenLibraries {
     static final String DEVICE_MODEL = "libxendevicemodel.so.1";
     static final String FOREIGN_MEMORY = "libxenforeignmemory.so.1";
     static final String EVENT_CHANNELS = "libxenevtchn.so.1";
+    static final String STORE = "libxenstore.so.4";
     private static final Path PRIVCMD = Path.of("/dev/xen/privcmd");
 
     private XenLibraries() {
@@ -28,7 +30,7 @@ public final class XenLibraries {
             return Optional.of("Xen is not available: no " + PRIVCMD
                     + " (passthru must run in a Xen dom0 with the xen-privcmd module loaded)");
         }
-        for (String library : new String[] {CONTROL, DEVICE_MODEL, FOREIGN_MEMORY, EVENT_CHANNELS}) {
+        for (String library : new String[] {CONTROL, DEVICE_MODEL, FOREIGN_MEMORY, EVENT_CHANNELS, STORE}) {
             try {
                 SymbolLookup.libraryLookup(library, Arena.global());
             } catch (IllegalArgumentException e) {
