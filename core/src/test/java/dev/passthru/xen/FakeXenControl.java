@@ -77,6 +77,8 @@ final class FakeXenControl implements XenControl {
 
     /** Domains that exist and run: the tests' domains 1 and 2; the rest were never made. */
     final Set<Integer> alive = new TreeSet<>(Set.of(1, 2));
+    /** Domains of {@link #alive} whose guests shut down: Xen still holds all they had. */
+    final Set<Integer> shutDown = new TreeSet<>();
 
     private void call(String function, String args) {
         calls.add(function + "(" + args + ")");
@@ -108,7 +110,10 @@ final class FakeXenControl implements XenControl {
         if (real != null) {
             return real.domainState(domain);
         }
-        return alive.contains(domain) ? DomainState.ALIVE : DomainState.GONE;
+        if (!alive.contains(domain)) {
+            return DomainState.GONE;
+        }
+        return shutDown.contains(domain) ? DomainState.SHUT_DOWN : DomainState.ALIVE;
     }
 
     @Override
