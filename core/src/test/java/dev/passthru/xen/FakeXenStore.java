@@ -15,11 +15,11 @@ import java.util.regex.Pattern;
  * A stand-in for xenstored and libxenstore in unit tests, doing what xenstored 4.17 does (its
  * contract, {@link XenStoreContract}, says so and can be run on the real one): a tree whose
  * nodes all have a value, missing parents made with empty values, children listed in the order
- * they were made; paths checked as xenstored checks them (EINVAL); a watch fires once when set
- * and then for every change at or below its path, and for the removal of a parent with its own
- * path; {@code @}-paths fire only when the test says so ({@link #releaseDomain}). Events queue
- * in order, as one connection's do. Unlike xenstored it takes no relative paths: passthru
- * writes none.
+ * they were made; paths checked as xenstored checks them (EINVAL); a watch fires once when set,
+ * then for every change at or below its path, and with its own path when a parent's removal
+ * takes its node; {@code @}-paths fire only when the test says so ({@link #releaseDomain}).
+ * Events queue in order, as one connection's do. Unlike xenstored it takes no relative paths:
+ * passthru writes none.
  */
 final class FakeXenStore implements XenStore {
 
@@ -86,14 +86,18 @@ final class FakeXenStore implements XenStore {
     @Override
     public synchronized void remove(String path) {
         check("xs_rm", path);
+        if (path.equals("/")) {
+            throw new NativeCallFailed("xs_rm", path, EINVAL);
+        }
         if (!nodes.containsKey(path)) {
             return;
         }
-        nodes.keySet().removeIf(node -> below(node, path));
+        List<String> removed = nodes.keySet().stream().filter(node -> below(node, path)).toList();
+        nodes.keySet().removeAll(removed);
         for (Watch watch : watches) {
             if (below(path, watch.path())) {
                 events.add(new WatchEvent(path, watch.token()));
-            } else if (below(watch.path(), path)) {
+            } else if (removed.contains(watch.path())) {
                 events.add(new WatchEvent(watch.path(), watch.token()));
             }
         }
