@@ -68,6 +68,9 @@ final class EduOnXen {
         assertThat(sections.get("PT-IOREQ")).as("what the stand-in ioreq calls do is what Xen and the event channel driver do")
                 .contains(RealIoreqCallsContract.APPLICABLE.stream().map(name -> "PT-IOREQ pass " + name).toList())
                 .doesNotContain("PT-IOREQ fail");
+        assertThat(sections.get("PT-XENSTORE")).as("what the stand-in xenstore does is what dom0's xenstored does")
+                .contains(RealXenStoreContract.APPLICABLE.stream().map(name -> "PT-XENSTORE pass " + name).toList())
+                .doesNotContain("PT-XENSTORE fail");
 
         String cost = sections.get("PT-COST");
         assertThat(cost).as(all).contains("PT-COST 128 MiB, 64 frames per call: map 512 calls");

@@ -4,13 +4,13 @@ import java.util.List;
 
 /**
  * The contract of {@link XenStore} on {@link ForeignXenStore} against dom0's own xenstored, for
- * XenGuestTest's dom0 scenario to run beside {@link RealXenControlContract} (not wired in yet):
+ * XenGuestTest's dom0 scenario, which runs it beside {@link RealXenControlContract}:
  * what the stand-in does is then known to be what xenstored does. Each case gets a connection
  * of its own, below a base path nothing else in dom0 uses.
  */
 public final class RealXenStoreContract extends XenStoreContract {
 
-    /** Printed, one per line, with "PT-XENSTORE pass " or "PT-XENSTORE fail " before it. */
+    /** Printed, one per line, with "PT-XENSTORE pass " or "PT-XENSTORE fail " before it; EduOnXen expects these. */
     static final List<String> APPLICABLE = List.of("a_node_never_written_reads_as_absent_and_has_no_children",
             "a_write_reads_back_and_makes_its_parents_with_empty_values",
             "removing_takes_the_whole_subtree_and_removing_what_is_not_there_is_no_error",
