@@ -53,4 +53,33 @@ class RateLimitedLogTest {
                 "7 similar messages suppressed", "bad access 10");
         assertThat(log.suppressed()).isEqualTo(7);
     }
+
+    @Test
+    void one_vms_flood_uses_up_its_own_lines_and_another_vms_lines_still_appear() {
+        Lines lines = new Lines();
+        AtomicLong clock = new AtomicLong();
+        RateLimitedLog log = new RateLimitedLog(lines, 2, 100, clock::get);
+        LogScope.call("flood", () -> {
+            for (int i = 0; i < 1000; i++) {
+                log.log(Level.WARNING, "bad access %d", i);
+            }
+            return null;
+        });
+        LogScope.call("quiet", () -> {
+            log.log(Level.WARNING, "its one bad access");
+            return null;
+        });
+        log.log(Level.WARNING, "outside any VM");
+        assertThat(lines.lines).containsExactly("flood: bad access 0", "flood: bad access 1", "quiet: its one bad access",
+                "outside any VM");
+        assertThat(log.suppressed("flood")).isEqualTo(998);
+        assertThat(log.suppressed("quiet")).isZero();
+        assertThat(log.suppressed()).isEqualTo(998);
+        clock.set(100);
+        LogScope.call("flood", () -> {
+            log.log(Level.WARNING, "bad access %d", 1000);
+            return null;
+        });
+        assertThat(lines.lines).endsWith("flood: 998 similar messages suppressed", "flood: bad access 1000");
+    }
 }
