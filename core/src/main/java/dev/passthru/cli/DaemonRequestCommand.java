@@ -66,7 +66,8 @@ final class DaemonRequestCommand implements Callable<Integer> {
             JsonNode error = reply.path("error");
             command.commandLine().getErr().println("passthru: " + error.path("message").asText());
             String code = error.path("code").asText();
-            return code.equals("attach-failed") || code.equals("internal") ? ExitCodes.FAILED : ExitCodes.BAD_INPUT;
+            return code.equals("attach-failed") || code.equals("state-folder") || code.equals("internal")
+                    ? ExitCodes.FAILED : ExitCodes.BAD_INPUT;
         }
         command.commandLine().getOut().print(Args.of(command).flag("--json")
                 ? Json.write(reply.get("result")) + "\n" : text.apply(reply.get("result")));

@@ -3,7 +3,7 @@ package dev.passthru.control;
 import dev.passthru.InputError;
 
 /** A request that cannot be done, with a code for tooling and a line for people. */
-public final class ControlError extends InputError {
+public sealed class ControlError extends InputError permits StateFolderError {
 
     private final String code;
 

@@ -1,11 +1,12 @@
 package dev.passthru.control;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.passthru.InputError;
-import dev.passthru.SyntaxError;
+import dev.passthru.log.LogScope;
 import dev.passthru.bus.GuestBus;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.hypervisor.HypervisorState;
@@ -19,11 +20,9 @@ import dev.passthru.vm.VmConfig;
 import dev.passthru.vm.VmConfigReader;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +38,9 @@ import java.util.TreeSet;
  * state folder replays the journal and reconciles the hypervisor with it: entries it holds that
  * the journal does not explain go, entries the journal explains that it lacks are made again.
  * One request at a time: requests are short, and a single order keeps the journal true.
+ * Requests and journal records arrive as typed values ({@link Request}, {@link JournalRecord});
+ * each VM's work runs in a {@link LogScope} named for it, so that the device model's
+ * rate-limited log lines are budgeted per VM.
  */
 public final class ControlPlane implements AutoCloseable {
 
@@ -58,6 +60,7 @@ public final class ControlPlane implements AutoCloseable {
     private final Set<PciAddress> assignable = new TreeSet<>();
     private final Journal journal;
     private final Recovery recovery;
+    private StateFolderError failed;
     private int nextDomain = 1;
 
     private ControlPlane(Path stateDir) {
@@ -69,8 +72,18 @@ public final class ControlPlane implements AutoCloseable {
             throw new InputError(stateDir + ": cannot make the state folder (" + e.getMessage() + ")");
         }
         Journal.Contents contents = Journal.read(journalFile());
-        for (JsonNode record : contents.records()) {
-            replay(record);
+        for (Journal.Entry entry : contents.records()) {
+            JournalRecord record = entry.record();
+            try {
+                if (record.vm() == null) {
+                    replay(record);
+                } else {
+                    LogScope.call(record.vm(), () -> replay(record));
+                }
+            } catch (InputError e) {
+                throw new InputError(journalFile() + ": the record at byte " + entry.offset() + " cannot be replayed ("
+                        + e.getMessage() + "); the journal does not match what made it");
+            }
         }
         HypervisorState held = loadHypervisor();
         HypervisorState wanted = hypervisor.state();
@@ -94,7 +107,7 @@ public final class ControlPlane implements AutoCloseable {
             for (Path config : files.filter(f -> f.toString().endsWith(".cfg")).sorted().toList()) {
                 Path path = config.toAbsolutePath().normalize();
                 if (vms.values().stream().noneMatch(vm -> vm.config().equals(path))) {
-                    created.add(handle("create", JSON.createObjectNode().put("config", path.toString())).path("name").asText());
+                    created.add(handle(new Request.Create(path)).path("name").asText());
                 }
             }
         } catch (IOException e) {
@@ -107,27 +120,41 @@ public final class ControlPlane implements AutoCloseable {
         return recovery;
     }
 
-    /** Carries out one request; the result, or an {@link InputError} for a request that cannot be done. */
-    public synchronized JsonNode handle(String command, JsonNode args) {
-        return switch (command) {
-            case "create" -> create(text(args, "config"));
-            case "destroy" -> destroy(text(args, "vm"));
-            case "list" -> list();
-            case "pci-attach" -> attach(text(args, "vm"), text(args, "spec"));
-            case "pci-detach" -> detach(text(args, "vm"), text(args, "bdf"));
-            case "pci-list" -> pciList(vm(text(args, "vm")));
-            case "pci-assignable-list" -> assignableList();
-            case "pci-assignable-add" -> assignable(text(args, "bdf"), true);
-            case "pci-assignable-remove" -> assignable(text(args, "bdf"), false);
-            case "show" -> show(vm(text(args, "vm")));
-            default -> throw new ControlError("unknown-command", "unknown command '" + command + "' (expected create, "
-                    + "destroy, list, pci-attach, pci-detach, pci-list, pci-assignable-list, pci-assignable-add, "
-                    + "pci-assignable-remove or show)");
+    /**
+     * Carries out one request, its log lines in the scope of the VM it names; the result, or an
+     * {@link InputError} for a request that cannot be done. After the state folder has failed, a
+     * request that would change anything is refused with that failure: the journal may end in
+     * part of a record, and a record written after it would make a torn tail into damage in the
+     * middle. The journal holds every acknowledged change, so a restart recovers.
+     */
+    public synchronized JsonNode handle(Request request) {
+        if (failed != null && request.changes()) {
+            throw new ControlError(failed.code(), failed.getMessage() + "; no change is taken until the daemon is restarted");
+        }
+        try {
+            return request.vm() == null ? carryOut(request) : LogScope.call(request.vm(), () -> carryOut(request));
+        } catch (StateFolderError e) {
+            failed = e;
+            throw e;
+        }
+    }
+
+    private JsonNode carryOut(Request request) {
+        return switch (request) {
+            case Request.Create c -> create(c.config());
+            case Request.Destroy d -> destroy(d.vm());
+            case Request.ListVms l -> list();
+            case Request.PciAttach a -> attach(a.vm(), a.spec(), a.text());
+            case Request.PciDetach d -> detach(d.vm(), d.bdf());
+            case Request.PciList l -> pciList(vm(l.vm()));
+            case Request.AssignableList l -> assignableList();
+            case Request.AssignableAdd a -> assignable(a.bdf(), true);
+            case Request.AssignableRemove r -> assignable(r.bdf(), false);
+            case Request.Show s -> show(vm(s.vm()));
         };
     }
 
-    private JsonNode create(String configPath) {
-        Path path = Path.of(configPath).toAbsolutePath().normalize();
+    private JsonNode create(Path path) {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
@@ -135,7 +162,7 @@ public final class ControlPlane implements AutoCloseable {
             throw new ControlError("bad-config", path + ": cannot read (" + e.getMessage() + ")");
         }
         Vm vm = build(path, text, nextDomain);
-        changed(Journal.record("create").put("config", path.toString()).put("text", text).put("domain", vm.domain()));
+        changed(new JournalRecord.Created(path, text, vm.domain()));
         return summary(vm);
     }
 
@@ -144,10 +171,13 @@ public final class ControlPlane implements AutoCloseable {
         if (vms.containsKey(config.name())) {
             throw new ControlError("exists", "a VM named '" + config.name() + "' exists");
         }
-        dev.passthru.vm.Vm vm = new dev.passthru.vm.Vm(config, HostSources.read(config.sources()),
-                hypervisor.domain(domain, config.memoryMib()), hypervisor.builtInGuest(), assignable);
-        vm.coldPlug(config.pci());
-        vm.boot();
+        dev.passthru.vm.Vm vm = LogScope.call(config.name(), () -> {
+            dev.passthru.vm.Vm made = new dev.passthru.vm.Vm(config, HostSources.read(config.sources()),
+                    hypervisor.domain(domain, config.memoryMib()), hypervisor.builtInGuest(), assignable);
+            made.coldPlug(config.pci());
+            made.boot();
+            return made;
+        });
         Vm entry = new Vm(config.name(), domain, path, vm);
         vms.put(config.name(), entry);
         nextDomain = Math.max(nextDomain, domain + 1);
@@ -159,18 +189,13 @@ public final class ControlPlane implements AutoCloseable {
         vm.vm().detachAll("destroyed");
         hypervisor.destroyDomain(vm.domain());
         vms.remove(name);
-        changed(Journal.record("destroy").put("vm", name));
+        changed(new JournalRecord.Destroyed(name));
         return JSON.createObjectNode().put("destroyed", name);
     }
 
-    private JsonNode attach(String name, String specText) {
+    private JsonNode attach(String name, AssignmentSpec parsed, String specText) {
         Vm vm = vm(name);
-        VmConfig.Spec spec;
-        try {
-            spec = new VmConfig.Spec(SpecParser.parseXl(specText), specText, 0, 0);
-        } catch (SyntaxError e) {
-            throw new ControlError("bad-spec", "bad PCI spec " + e.getMessage());
-        }
+        VmConfig.Spec spec = new VmConfig.Spec(parsed, specText, 0, 0);
         List<GuestFunctionReport> before = vm.vm().report().functions();
         vm.vm().hotPlug(spec);
         List<GuestFunctionReport> failed = vm.vm().report().functions().stream()
@@ -183,13 +208,12 @@ public final class ControlPlane implements AutoCloseable {
                         || spec.spec().allFunctions() && d.function().address().bus() == first.bus()
                         && d.function().address().device() == first.device())
                 .mapToInt(d -> d.guestAddress().device()).findFirst().orElse(0);
-        changed(Journal.record("attach").put("vm", name).put("spec", specText).put("slot", slot));
+        changed(new JournalRecord.Attached(name, specText, slot));
         return pciList(vm);
     }
 
-    private JsonNode detach(String name, String bdf) {
+    private JsonNode detach(String name, PciAddress address) {
         Vm vm = vm(name);
-        PciAddress address = address(bdf);
         int slot = vm.vm().bus().vslots().stream().filter(v -> v.host().equals(address.toString()))
                 .mapToInt(GuestBus.Vslot::slot).findFirst()
                 .orElseThrow(() -> new ControlError("not-attached", address + " is not attached to " + name));
@@ -200,15 +224,14 @@ public final class ControlPlane implements AutoCloseable {
                     + "): it cannot be hot-unplugged");
         }
         vm.vm().unplug(slot);
-        changed(Journal.record("detach").put("vm", name).put("bdf", address.toString()));
+        changed(new JournalRecord.Detached(name, address));
         return pciList(vm);
     }
 
-    private JsonNode assignable(String bdf, boolean add) {
-        PciAddress address = address(bdf);
+    private JsonNode assignable(PciAddress address, boolean add) {
         boolean change = add ? assignable.add(address) : assignable.remove(address);
         if (change) {
-            changed(Journal.record(add ? "assignable-add" : "assignable-remove").put("bdf", address.toString()));
+            changed(add ? new JournalRecord.AssignableAdded(address) : new JournalRecord.AssignableRemoved(address));
         }
         return assignableList();
     }
@@ -249,38 +272,38 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** The hypervisor's state file first (it outlives the daemon), then the journal, then the reply. */
-    private void changed(ObjectNode record) {
+    private void changed(JournalRecord record) {
         saveHypervisor();
         journal.write(record);
     }
 
-    private void replay(JsonNode record) {
-        switch (record.path("op").asText()) {
-            case "create" -> build(Path.of(record.get("config").asText()), record.get("text").asText(),
-                    record.get("domain").asInt());
-            case "destroy" -> {
-                Vm vm = vms.remove(record.get("vm").asText());
+    /** Carries out a journaled change again; itself, for running in a {@link LogScope}. */
+    private JournalRecord replay(JournalRecord record) {
+        switch (record) {
+            case JournalRecord.Created c -> build(c.config(), c.text(), c.domain());
+            case JournalRecord.Destroyed d -> {
+                Vm vm = vm(d.vm());
+                vms.remove(d.vm());
                 vm.vm().detachAll("destroyed");
                 hypervisor.destroyDomain(vm.domain());
             }
-            case "attach" -> {
-                AssignmentSpec spec = SpecParser.parseXl(record.get("spec").asText());
-                int slot = record.path("slot").asInt(0);
-                if (spec.autoSlot() && slot != 0) {
-                    spec = new AssignmentSpec(spec.address(), spec.allFunctions(), slot, spec.options());
+            case JournalRecord.Attached a -> {
+                AssignmentSpec spec = SpecParser.parseXl(a.spec());
+                if (spec.autoSlot() && a.slot() != 0) {
+                    spec = new AssignmentSpec(spec.address(), spec.allFunctions(), a.slot(), spec.options());
                 }
-                vm(record.get("vm").asText()).vm().hotPlug(new VmConfig.Spec(spec, record.get("spec").asText(), 0, 0));
+                vm(a.vm()).vm().hotPlug(new VmConfig.Spec(spec, a.spec(), 0, 0));
             }
-            case "detach" -> {
-                Vm vm = vm(record.get("vm").asText());
-                String host = record.get("bdf").asText();
+            case JournalRecord.Detached d -> {
+                Vm vm = vm(d.vm());
+                String host = d.bdf().toString();
                 vm.vm().bus().vslots().stream().filter(v -> v.host().equals(host)).findFirst()
                         .ifPresent(v -> vm.vm().unplug(v.slot()));
             }
-            case "assignable-add" -> assignable.add(PciAddress.parse(record.get("bdf").asText()));
-            case "assignable-remove" -> assignable.remove(PciAddress.parse(record.get("bdf").asText()));
-            default -> throw new IllegalStateException("journal record of unknown kind: " + record);
+            case JournalRecord.AssignableAdded a -> assignable.add(a.bdf());
+            case JournalRecord.AssignableRemoved r -> assignable.remove(r.bdf());
         }
+        return record;
     }
 
     private Vm vm(String name) {
@@ -292,22 +315,6 @@ public final class ControlPlane implements AutoCloseable {
         return vm;
     }
 
-    private static String text(JsonNode args, String field) {
-        JsonNode value = args.get(field);
-        if (value == null || !value.isTextual()) {
-            throw new ControlError("bad-request", "the request needs \"" + field + "\" as a string");
-        }
-        return value.asText();
-    }
-
-    private static PciAddress address(String bdf) {
-        try {
-            return PciAddress.parse(bdf);
-        } catch (SyntaxError e) {
-            throw new ControlError("bad-bdf", "bad function " + e.getMessage());
-        }
-    }
-
     private Path journalFile() {
         return stateDir.resolve("journal.log");
     }
@@ -316,24 +323,26 @@ public final class ControlPlane implements AutoCloseable {
         return stateDir.resolve("hypervisor.json");
     }
 
+    /**
+     * The hypervisor's state as its file holds it, or null when there is none to trust (no file,
+     * or one that is not the state's JSON): then every entry the journal explains is made again.
+     * A file that cannot be read at all is a failing state folder, not a lost state.
+     */
     private HypervisorState loadHypervisor() {
         try {
             return Files.exists(hypervisorFile()) ? JSON.readValue(hypervisorFile().toFile(), HypervisorState.class) : null;
-        } catch (IOException e) {
+        } catch (JsonProcessingException e) {
             return null;
+        } catch (IOException e) {
+            throw new StateFolderError(hypervisorFile(), "read the hypervisor's state", e);
         }
     }
 
     private void saveHypervisor() {
-        Path partial = stateDir.resolve("hypervisor.json.partial");
         try {
-            Files.write(partial, JSON.writeValueAsBytes(hypervisor.state()));
-            try (var channel = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            Files.move(partial, hypervisorFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            StateFolder.replace(hypervisorFile(), JSON.writeValueAsBytes(hypervisor.state()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the hypervisor's state is always JSON", e);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.passthru.InputError;
+import dev.passthru.log.LogScope;
 import dev.passthru.log.RateLimitedLog;
 
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -50,21 +52,58 @@ public final class ControlServer implements AutoCloseable {
         this.acceptor = Thread.ofPlatform().name("control-accept").start(this::accept);
     }
 
-    /** Listens at {@code path} (replacing a stale socket file), for the owner or {@code group}. */
+    /**
+     * Listens at {@code path} (replacing a stale socket file), for the owner or {@code group}.
+     * bind(2) makes the socket file with the umask's mode, and a client could connect between it
+     * and a chmod. So the socket is bound in a folder of the same parent that only the owner may
+     * enter (0700), given its mode and group there, and only then renamed to {@code path}: no
+     * one can reach it before it has its final mode. The rename replaces a stale file in one step.
+     */
     public static ControlServer listen(ControlPlane plane, Path path, String group) {
+        Path staging = null;
+        ServerSocketChannel server = null;
         try {
-            Files.createDirectories(path.toAbsolutePath().getParent());
-            Files.deleteIfExists(path);
-            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(path));
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(group == null ? "rw-------" : "rw-rw----"));
+            Path parent = Files.createDirectories(path.toAbsolutePath().getParent());
+            staging = Files.createTempDirectory(parent, ".control-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path bound = staging.resolve("s");
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(bound));
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString(group == null ? "rw-------" : "rw-rw----"));
             if (group != null) {
                 GroupPrincipal principal = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
-                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(principal);
+                Files.getFileAttributeView(bound, PosixFileAttributeView.class).setGroup(principal);
             }
+            Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
             return new ControlServer(plane, server, path);
         } catch (IOException e) {
+            closeQuietly(server);
             throw new InputError(path + ": cannot listen (" + e.getMessage() + ")");
+        } finally {
+            deleteQuietly(staging);
+        }
+    }
+
+    private static void closeQuietly(ServerSocketChannel server) {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException e) {
+            // already failing: the first cause is the one reported
+        }
+    }
+
+    /** Removes the staging folder and, when listening failed, the socket bound in it. */
+    private static void deleteQuietly(Path staging) {
+        if (staging == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(staging.resolve("s"));
+            Files.deleteIfExists(staging);
+        } catch (IOException e) {
+            // a leftover empty folder named .control-* harms nothing
         }
     }
 
@@ -122,22 +161,27 @@ public final class ControlServer implements AutoCloseable {
             return error(null, "bad-json", "a request is a JSON object");
         }
         JsonNode id = request.get("id");
-        JsonNode command = request.get("command");
-        if (command == null || !command.isTextual()) {
-            return error(id, "bad-request", "the request needs \"command\" as a string");
-        }
         try {
             ObjectNode reply = JSON.createObjectNode();
             reply.set("id", id);
             reply.put("ok", true);
-            reply.set("result", plane.handle(command.asText(), request));
+            reply.set("result", plane.handle(Request.parse(request)));
             return reply.toString();
         } catch (ControlError e) {
             return error(id, e.code(), e.getMessage());
         } catch (InputError e) {
             return error(id, "bad-input", e.getMessage());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "control request %s failed: %s", command.asText(), e);
+            String command = request.path("command").asText();
+            JsonNode vm = request.get("vm");
+            if (vm != null && vm.isTextual()) {
+                LogScope.call(vm.asText(), () -> {
+                    LOG.log(Level.WARNING, "control request %s failed: %s", command, e);
+                    return vm;
+                });
+            } else {
+                LOG.log(Level.WARNING, "control request %s failed: %s", command, e);
+            }
             return error(id, "internal", e.toString());
         }
     }

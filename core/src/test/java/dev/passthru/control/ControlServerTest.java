@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,5 +104,28 @@ class ControlServerTest {
                     .isEqualTo("{\"id\":2,\"ok\":false,\"error\":{\"code\":\"no-such-vm\",\"message\":\"no VM named 'none' (there are: none)\"}}");
             assertThat(client.request("list", Map.of()).toString()).isEqualTo("{\"id\":1,\"ok\":true,\"result\":[]}");
         }
+    }
+
+    @Test
+    void the_socket_is_renamed_into_place_with_its_mode_and_group_over_a_stale_file_leaving_nothing_beside_it()
+            throws Exception {
+        Path socket = dir.resolve("run/control.sock");
+        Files.createDirectories(socket.getParent());
+        Files.writeString(socket, "left by a daemon that died");
+        String group = Files.readAttributes(dir, PosixFileAttributes.class).group().getName();
+        try (ControlPlane plane = ControlPlane.open(dir.resolve("state"));
+             ControlServer server = ControlServer.listen(plane, socket, group);
+             ControlClient client = ControlClient.connect(socket)) {
+            assertThat(server.path()).isEqualTo(socket);
+            assertThat(client.request("list", Map.of()).path("ok").asBoolean()).isTrue();
+            PosixFileAttributes attributes = Files.readAttributes(socket, PosixFileAttributes.class);
+            assertThat(attributes.isOther()).as("a socket, not the stale file").isTrue();
+            assertThat(PosixFilePermissions.toString(attributes.permissions())).isEqualTo("rw-rw----");
+            assertThat(attributes.group().getName()).isEqualTo(group);
+            try (var entries = Files.list(socket.getParent())) {
+                assertThat(entries.map(p -> p.getFileName().toString())).as("no staging folder left").containsExactly("control.sock");
+            }
+        }
+        assertThat(socket).doesNotExist();
     }
 }
