@@ -205,4 +205,22 @@ class ControlPlaneTest {
                     .hasMessageNotContaining("\n");
         }
     }
+
+    @Test
+    void a_change_the_hypervisor_file_holds_but_the_journal_lacks_is_removed_and_counted() throws Exception {
+        Path state = vm0Attached(2, 0, 1);
+        Path journal = state.resolve("journal.log");
+        List<String> lines = Files.readAllLines(journal);
+        Files.writeString(journal, lines.get(0) + "\n" + lines.get(1) + "\n");
+        HypervisorState held = JSON.readValue(state.resolve("hypervisor.json").toFile(), HypervisorState.class);
+        try (ControlPlane plane = ControlPlane.open(state)) {
+            HypervisorState after = plane.hypervisorState();
+            assertThat(plane.recovery().records()).isEqualTo(2);
+            assertThat(plane.recovery().tornTail()).isFalse();
+            assertThat(after.assigned().keySet()).containsExactly(ControlRig.function(0, 0));
+            assertThat(plane.recovery().removed()).as("the entries of the unjournaled attach")
+                    .isEqualTo(held.entries() - after.entries()).isPositive();
+            assertThat(plane.recovery().remade()).isZero();
+        }
+    }
 }
