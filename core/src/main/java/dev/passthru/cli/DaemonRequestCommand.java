@@ -66,7 +66,7 @@ final class DaemonRequestCommand implements Callable<Integer> {
             JsonNode error = reply.path("error");
             command.commandLine().getErr().println("passthru: " + error.path("message").asText());
             String code = error.path("code").asText();
-            return code.equals("attach-failed") || code.equals("state-folder") || code.equals("internal")
+            return code.equals("attach-failed") || code.equals("detach-failed") || code.equals("state-folder") || code.equals("internal")
                     ? ExitCodes.FAILED : ExitCodes.BAD_INPUT;
         }
         command.commandLine().getOut().print(Args.of(command).flag("--json")
@@ -74,11 +74,12 @@ final class DaemonRequestCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** {@code passthru list}: xl list's columns that apply. */
+    /** {@code passthru list}: xl list's columns that apply (the state where the hypervisor is a real one). */
     static String vms(JsonNode list) {
-        StringBuilder out = new StringBuilder(String.format("%-32s %5s %9s%n", "Name", "ID", "Functions"));
-        list.forEach(vm -> out.append(String.format("%-32s %5d %9d%n", vm.path("name").asText(), vm.path("domain").asInt(),
-                vm.path("functions").asInt())));
+        boolean states = list.size() > 0 && list.get(0).has("state");
+        StringBuilder out = new StringBuilder(String.format("%-32s %5s %9s%s%n", "Name", "ID", "Functions", states ? " State" : ""));
+        list.forEach(vm -> out.append(String.format("%-32s %5d %9d%s%n", vm.path("name").asText(), vm.path("domain").asInt(),
+                vm.path("functions").asInt(), states ? " " + vm.path("state").asText() : "")));
         return out.toString();
     }
 

@@ -37,7 +37,9 @@ final class RunCommand implements Callable<Integer> {
                         + "passthru_sources, passthru_hypervisor, passthru_hotplug_slots) on the simulated machine: place "
                         + "each function in a slot of the guest's bus, attach it, let the built-in guest enumerate the bus "
                         + "as firmware and a driver would, and show each function's guest view, the hypervisor's "
-                        + "mappings and interrupts, and the slot table.");
+                        + "mappings and interrupts, and the slot table. With passthru_hypervisor = \"xen\", in dom0: be "
+                        + "the device model of the functions of the Xen domain of the config's name (created by xl, "
+                        + "paused, without pci = [...] in its own config) as xen serve is, until the domain is gone.");
         spec.addPositional(Specs.positional(0, "VM.cfg", "The VM config."));
         spec.addOption(Specs.repeated("--then", "ACTION", "After the guest booted, in order: plug:SPEC hot-plugs a "
                 + "function (the guest enumerates it when its slot arrives), unplug:SLOT hot-unplugs a slot, "
@@ -50,6 +52,8 @@ final class RunCommand implements Callable<Integer> {
         spec.addOption(Specs.text("--initrd", "FILE", "With --guest qemu: its initramfs (required)."));
         spec.addOption(Specs.text("--append", "ARGS", "With --guest qemu: the kernel command line (default: console=ttyS0 panic=-1)."));
         spec.addOption(Specs.flag("--json", "Print one JSON document for tooling."));
+        spec.addOption(Specs.flag("--allow-unresettable", "With passthru_hypervisor = \"xen\": attach a function the "
+                + "kernel cannot reset (see xen serve)."));
         spec.addOption(Specs.text("--dump", "FILE", "Also write the guest's view as an lspci -xxxx file (lspci -F FILE reads it)."));
         Specs.footer(spec, "Examples:",
                 "  passthru run examples/vms/workstation.cfg",
@@ -65,6 +69,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         Args args = Args.of(command);
         VmConfig config = VmConfigReader.read(Path.of(args.positional(0)));
+        if (config.hypervisor().equals("xen")) {
+            return XenRun.serve(config, args.flag("--allow-unresettable"), command.commandLine().getOut());
+        }
         RunReport report = switch (args.text("--guest") == null ? "builtin" : args.text("--guest")) {
             case "builtin" -> VmRunner.run(config, args.repeated("--then"));
             case "qemu" -> {

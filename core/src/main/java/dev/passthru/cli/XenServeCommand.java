@@ -1,48 +1,17 @@
 package dev.passthru.cli;
 
 import dev.passthru.InputError;
-import dev.passthru.SyntaxError;
-import dev.passthru.bus.GuestBus;
-import dev.passthru.device.PassthroughDevice;
-import dev.passthru.host.Assignability;
-import dev.passthru.host.BarKind;
-import dev.passthru.host.HostBar;
-import dev.passthru.host.HostFunction;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.sysfs.SysfsSource;
-import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.AssignmentSpec;
 import dev.passthru.spec.SpecOptions;
-import dev.passthru.spec.SpecParser;
-import dev.passthru.vm.GuestFunctionReport;
-import dev.passthru.vm.RunReport;
-import dev.passthru.vm.Vm;
-import dev.passthru.vm.VmConfig;
-import dev.passthru.xen.ForeignIoreqCalls;
-import dev.passthru.xen.ForeignXenControl;
-import dev.passthru.xen.IoreqServer;
-import dev.passthru.xen.XenGuestDomain;
-import dev.passthru.xen.XenGuestSide;
-import dev.passthru.xen.XenHypervisor;
-import dev.passthru.xen.XenLibraries;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code passthru xen serve}: be the device model of a running (or paused) Xen domain's
@@ -95,7 +64,7 @@ final class XenServeCommand implements Callable<Integer> {
         long framesPerCall = args.text("--frames-per-call") != null ? number(args.text("--frames-per-call"), "--frames-per-call") : DEFAULT_FRAMES_PER_CALL;
         String sysfs = args.text("--sysfs");
         Inventory inventory = new SysfsSource(sysfs != null ? Path.of(sysfs) : SysfsSource.DEFAULT_ROOT, true).scan();
-        return XenServing.serve(domain, specs, args.positionals(1), inventory, args.flag("--allow-unresettable"), framesPerCall,
+        return XenServing.serve(domain, specs, args.positionals(1), SpecOptions.NONE, inventory, args.flag("--allow-unresettable"), framesPerCall,
                 command.commandLine().getOut());
     }
 

@@ -9,7 +9,6 @@ import dev.passthru.host.BarKind;
 import dev.passthru.host.HostBar;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.Inventory;
-import dev.passthru.host.sysfs.SysfsSource;
 import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.AssignmentSpec;
@@ -30,22 +29,18 @@ import dev.passthru.xen.XenHypervisor;
 import dev.passthru.xen.XenLibraries;
 import dev.passthru.xen.XenStore;
 import dev.passthru.xen.XenVslots;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -91,11 +86,12 @@ final class XenServing {
      * Serves the functions the specs name to the domain; the exit status. Every function is
      * checked before anything is done (see {@link XenGuestDomain#refusal}).
      *
-     * @param texts the specs as the user wrote them, for messages
+     * @param texts    the specs as the user wrote them, for messages
+     * @param defaults what a spec that does not say takes (a VM config's pci_permissive and friends)
      * @throws InputError when a function cannot be given, or Xen's libraries are missing
      */
-    static int serve(int domain, List<AssignmentSpec> specs, List<String> texts, Inventory inventory, boolean allowUnresettable,
-                     long framesPerCall, PrintWriter out) {
+    static int serve(int domain, List<AssignmentSpec> specs, List<String> texts, SpecOptions defaults, Inventory inventory,
+                     boolean allowUnresettable, long framesPerCall, PrintWriter out) {
         Optional<String> missing = XenLibraries.missing();
         if (missing.isPresent()) {
             throw new InputError(missing.get());
@@ -111,7 +107,7 @@ final class XenServing {
         IoreqServer server = IoreqServer.start(calls, domain);
         out.printf("domain %d: ioreq server %d, %d vCPU(s)%n", domain, server.id(), server.vcpus());
         XenGuestSide side = new XenGuestSide(server);
-        Vm vm = new Vm(vmConfig(domain, texts, specs, functions), inventory, new XenGuestDomain(control, hypervisor, domain, allowUnresettable),
+        Vm vm = new Vm(vmConfig(domain, texts, specs, defaults, functions), inventory, new XenGuestDomain(control, hypervisor, domain, allowUnresettable),
                 (bus, guestDomain, highRamEnd) -> side, Set.of());
         ForeignXenStore store = new ForeignXenStore();
         Thread hook = new Thread(() -> stop(vm, store, out, calls, control));
@@ -154,7 +150,8 @@ final class XenServing {
      * for, or from 0x10 on, above where Xen's QEMU puts its own devices. Every slot of the bus
      * takes a function: the guest's firmware finds them all at boot.
      */
-    private static VmConfig vmConfig(int domain, List<String> texts, List<AssignmentSpec> specs, List<HostFunction> functions) {
+    private static VmConfig vmConfig(int domain, List<String> texts, List<AssignmentSpec> specs, SpecOptions defaults,
+                                     List<HostFunction> functions) {
         List<VmConfig.Spec> placed = new ArrayList<>();
         int slot = FIRST_FREE_SLOT;
         for (int i = 0; i < specs.size(); i++) {
@@ -163,7 +160,7 @@ final class XenServing {
             placed.add(new VmConfig.Spec(new AssignmentSpec(functions.get(i).address(), false, at, spec.options()),
                     texts.get(i), 0, i));
         }
-        return new VmConfig("domain " + domain, 0, placed, SpecOptions.NONE, List.of(), "xen", 1, GuestBus.SLOTS - 1, List.of());
+        return new VmConfig("domain " + domain, 0, placed, defaults, List.of(), "xen", 1, GuestBus.SLOTS - 1, List.of());
     }
 
     /** The checks a function passes before anything is done (see {@link XenGuestDomain#refusal}). */

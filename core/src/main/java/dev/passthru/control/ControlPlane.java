@@ -42,7 +42,7 @@ import java.util.TreeSet;
  * each VM's work runs in a {@link LogScope} named for it, so that the device model's
  * rate-limited log lines are budgeted per VM.
  */
-public final class ControlPlane implements AutoCloseable {
+public final class ControlPlane implements Plane {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -127,6 +127,7 @@ public final class ControlPlane implements AutoCloseable {
      * part of a record, and a record written after it would make a torn tail into damage in the
      * middle. The journal holds every acknowledged change, so a restart recovers.
      */
+    @Override
     public synchronized JsonNode handle(Request request) {
         if (failed != null && request.changes()) {
             throw new ControlError(failed.code(), failed.getMessage() + "; no change is taken until the daemon is restarted");

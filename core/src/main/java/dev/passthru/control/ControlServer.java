@@ -40,12 +40,12 @@ public final class ControlServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final RateLimitedLog LOG = RateLimitedLog.of(ControlServer.class.getName());
 
-    private final ControlPlane plane;
+    private final Plane plane;
     private final ServerSocketChannel server;
     private final Path path;
     private final Thread acceptor;
 
-    private ControlServer(ControlPlane plane, ServerSocketChannel server, Path path) {
+    private ControlServer(Plane plane, ServerSocketChannel server, Path path) {
         this.plane = plane;
         this.server = server;
         this.path = path;
@@ -59,7 +59,7 @@ public final class ControlServer implements AutoCloseable {
      * enter (0700), given its mode and group there, and only then renamed to {@code path}: no
      * one can reach it before it has its final mode. The rename replaces a stale file in one step.
      */
-    public static ControlServer listen(ControlPlane plane, Path path, String group) {
+    public static ControlServer listen(Plane plane, Path path, String group) {
         Path staging = null;
         ServerSocketChannel server = null;
         try {

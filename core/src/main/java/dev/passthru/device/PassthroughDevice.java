@@ -202,10 +202,13 @@ public final class PassthroughDevice {
                 reset();
                 return changes;
             }
+            int reconcile = changes;
             if ((changes & ConfigChanges.POWER) != 0) {
                 followPowerState();
+                // a soft reset took every route down: all of them are made again
+                reconcile |= INTERRUPT_CHANGES;
             }
-            sync(changes);
+            sync(reconcile);
         }
         return changes;
     }

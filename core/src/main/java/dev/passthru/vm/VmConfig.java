@@ -14,7 +14,7 @@ import java.util.List;
  * @param defaults      xl's pci_permissive, pci_msitranslate, pci_seize and pci_power_mgmt:
  *                      what a spec that does not say takes
  * @param sources       where host functions come from
- * @param hypervisor    which hypervisor: "simulated"
+ * @param hypervisor    which hypervisor: "simulated", or "xen" (a domain of this name that xl created)
  * @param firstHotplug  first hot-plug slot
  * @param lastHotplug   last hot-plug slot
  * @param ignored       xl settings that passthru reads past (vcpus, disk, ...)

@@ -83,9 +83,9 @@ public final class VmConfigReader {
                 flag("pci_power_mgmt"), null);
         int[] hotplug = hotplugSlots();
         String hypervisor = settings.containsKey("passthru_hypervisor") ? text("passthru_hypervisor") : "simulated";
-        if (!hypervisor.equals("simulated")) {
-            throw error(settings.get("passthru_hypervisor"), "passthru_hypervisor: expected \"simulated\" (the only one "
-                    + "built so far), found \"" + hypervisor + "\"");
+        if (!hypervisor.equals("simulated") && !hypervisor.equals("xen")) {
+            throw error(settings.get("passthru_hypervisor"), "passthru_hypervisor: expected \"simulated\" or \"xen\", found \""
+                    + hypervisor + "\"");
         }
         return new VmConfig(name, memory, specs(), defaults, sources(), hypervisor, hotplug[0], hotplug[1], ignored);
     }

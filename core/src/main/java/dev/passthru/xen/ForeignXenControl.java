@@ -27,6 +27,7 @@ public final class ForeignXenControl implements XenControl {
     private static final int DOMAIN_INFO_BYTES = 256;
     private static final int DOMINF_DYING = 1;
     private static final int DOMINF_SHUTDOWN = 1 << 2;
+    private static final int DOMINF_PAUSED = 1 << 3;
     private static final int EINVAL = 22;
     private static final byte PT_IRQ_TYPE_PCI = 0;
 
@@ -108,7 +109,10 @@ public final class ForeignXenControl implements XenControl {
         if ((flags & DOMINF_DYING) != 0) {
             return DomainState.GONE;
         }
-        return (flags & DOMINF_SHUTDOWN) != 0 ? DomainState.SHUT_DOWN : DomainState.ALIVE;
+        if ((flags & DOMINF_SHUTDOWN) != 0) {
+            return DomainState.SHUT_DOWN;
+        }
+        return (flags & DOMINF_PAUSED) != 0 ? DomainState.PAUSED : DomainState.ALIVE;
     }
 
     @Override

@@ -10,8 +10,10 @@ public interface XenControl extends AutoCloseable {
 
     /** Where a domain is in its life, as xc_domain_getinfolist tells. */
     enum DomainState {
-        /** Alive: running, blocked or paused. */
+        /** Alive: running or blocked. */
         ALIVE,
+        /** Alive and paused (xl create -p, xl pause): its vCPUs do not run. */
+        PAUSED,
         /** Its guest shut down, but the domain is not being destroyed: Xen still holds all it had. */
         SHUT_DOWN,
         /** Being destroyed, or gone: Xen takes back its mappings, interrupts, ioreq servers and devices by itself. */

@@ -3,13 +3,9 @@ package dev.passthru.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-<<<<<<< HEAD
-import dev.passthru.hypervisor.HypervisorState;
-=======
 import dev.passthru.InputError;
-import dev.passthru.hypervisor.sim.HypervisorState;
+import dev.passthru.hypervisor.HypervisorState;
 import dev.passthru.pci.PciAddress;
->>>>>>> b7fe820 (control: typed requests and journal records, damage vs torn tail, durable and one-line state folder errors, race-free socket mode)
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

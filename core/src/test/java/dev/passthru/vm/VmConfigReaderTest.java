@@ -75,8 +75,9 @@ class VmConfigReaderTest {
         assertThat(error("pci = [ 3 ]\n")).isEqualTo("vm.cfg:1: pci: expected a spec string such as '03:00.0@6,permissive=1', found the number 3");
         assertThat(error("passthru_sources = [ 'disk:/x' ]\n"))
                 .isEqualTo("vm.cfg:1: passthru_sources: expected 'sysfs:DIR', 'profiles:DIR', 'dump:FILE' or 'vfio:DIR', found the string \"disk:/x\"");
-        assertThat(error("passthru_hypervisor = \"xen\"\n"))
-                .isEqualTo("vm.cfg:1: passthru_hypervisor: expected \"simulated\" (the only one built so far), found \"xen\"");
+        assertThat(error("passthru_hypervisor = \"kvm\"\n"))
+                .isEqualTo("vm.cfg:1: passthru_hypervisor: expected \"simulated\" or \"xen\", found \"kvm\"");
+        assertThat(parse("passthru_hypervisor = \"xen\"\n").hypervisor()).isEqualTo("xen");
         assertThat(error("passthru_hotplug_slots = \"0-40\"\n")).startsWith("vm.cfg:1: passthru_hotplug_slots: expected a slot range");
         assertThat(error("pci_seize = 2\n")).isEqualTo("vm.cfg:1: pci_seize: expected 0 or 1, found the number 2");
         assertThat(error("memory 512\n")).isEqualTo("vm.cfg:1: expected '=' after memory, found '512'");

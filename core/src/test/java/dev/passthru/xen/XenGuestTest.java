@@ -125,13 +125,22 @@ class XenGuestTest {
                 "power state D3hot to D0: waited 10 ms; No_Soft_Reset set, config kept",
                 "detached 0000:00:04.0: clean; Xen holds nothing of it for the domain; reset: flr",
                 "detached 0000:01:00.0: clean; Xen holds nothing of it for the domain; reset: bus",
+                "vslots in xenstore at /local/domain/0/backend/pci/1/0/vslots: 0x4;0x5;0x6;",
                 "PT-SERVE-END 0");
         assertThat(a.log()).contains("PT-GUEST-POWER D3", "PT-GUEST-POWER D0", "PT-GUEST-HOSTILE done; 0 of 260 table writes failed");
         String serveC = sections.get("PT-SERVE-C");
-        assertThat(serveC).as("the guest powered off before any detach").contains("is gone; detaching",
-                "detached 0000:00:04.0: clean; the domain was gone, so Xen had taken back its mappings, interrupts and "
-                        + "assignment; passthru let go of its own; Xen holds nothing of it for the domain; reset: flr",
-                "PT-SERVE-END 0");
+        String ctlC = sections.get("PT-CTL-C");
+        assertThat(serveC).contains("passthru daemon: serving Xen domains; listening on /run/ptd/control.sock");
+        assertThat(ctlC).as("pci-attach to the paused domain, pci-list, list, the slot table in xenstore")
+                .contains("05.0 0000:00:04.0", "06.0 0000:01:00.0", "PT-VSLOTS 0x5;0x6;")
+                .containsPattern("(?m)^c\\s+\\d+\\s+2 paused$");
+        assertThat(ctlC).as("hot-plug into the running guest is refused in one line")
+                .containsPattern("(?m)^passthru: domain \\d+ \\(c\\) is not paused: hot-plug into a running HVM guest needs its "
+                        + "ACPI hot-plug controller, which qemu-xen owns and passthru cannot drive; .*$")
+                .contains("PT-CTL-RC 2");
+        assertThat(serveC).as("the guest powered off; the daemon, unasked, detached both functions cleanly")
+                .containsPattern("passthru daemon: domain \\d+ \\(c\\) is gone: 2 function\\(s\\) detached, 2 clean");
+        assertThat(ctlC).as("the domain is gone from the daemon too").contains("passthru: no Xen domain 'c' (xl list shows them)");
 
         SideBySide table = new SideBySide(a, b, c, d, JIT);
         String report = table.report();
