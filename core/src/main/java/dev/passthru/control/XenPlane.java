@@ -144,7 +144,7 @@ public final class XenPlane implements Plane {
                     + "create the domain with 'xl create -p' and attach before 'xl unpause'");
         }
         Served s = served.get(domain);
-        Inventory inventory = s == null ? new SysfsSource(sysfs, true).scan() : null;
+        Inventory inventory = s == null ? scan() : null;
         if (inventory != null) {
             HostFunction function = inventory.find(request.spec().address()).orElseThrow(() -> new ControlError("attach-failed",
                     "no function " + request.spec().address() + " in " + sysfs));
@@ -174,6 +174,15 @@ public final class XenPlane implements Plane {
         }
         publish(domain, vm);
         return pciList(s);
+    }
+
+    /** The host's functions now, their config spaces and BARs writable: the device model's. */
+    private Inventory scan() {
+        try {
+            return new SysfsSource(sysfs, true).scan();
+        } catch (dev.passthru.InputError e) {
+            throw new ControlError("attach-failed", e.getMessage());
+        }
     }
 
     private JsonNode detach(String name, PciAddress bdf) {

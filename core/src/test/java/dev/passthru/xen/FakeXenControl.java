@@ -79,6 +79,8 @@ final class FakeXenControl implements XenControl {
     final Set<Integer> alive = new TreeSet<>(Set.of(1, 2));
     /** Domains of {@link #alive} whose guests shut down: Xen still holds all they had. */
     final Set<Integer> shutDown = new TreeSet<>();
+    /** Domains of {@link #alive} made paused (xl create -p) and not unpaused yet. */
+    final Set<Integer> paused = new TreeSet<>();
 
     private void call(String function, String args) {
         calls.add(function + "(" + args + ")");
@@ -113,7 +115,10 @@ final class FakeXenControl implements XenControl {
         if (!alive.contains(domain)) {
             return DomainState.GONE;
         }
-        return shutDown.contains(domain) ? DomainState.SHUT_DOWN : DomainState.ALIVE;
+        if (shutDown.contains(domain)) {
+            return DomainState.SHUT_DOWN;
+        }
+        return paused.contains(domain) ? DomainState.PAUSED : DomainState.ALIVE;
     }
 
     @Override
