@@ -1,5 +1,6 @@
 package dev.passthru.control;
 
+import org.jspecify.annotations.Nullable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +20,7 @@ import dev.passthru.vm.SimulatedMachine;
 import dev.passthru.vm.VmConfig;
 import dev.passthru.vm.VmConfigReader;
 
+import java.util.Objects;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +62,7 @@ public final class ControlPlane implements Plane {
     private final Set<PciAddress> assignable = new TreeSet<>();
     private final Journal journal;
     private final Recovery recovery;
-    private StateFolderError failed;
+    private @Nullable StateFolderError failed;
     private int nextDomain = 1;
 
     private ControlPlane(Path stateDir) {
@@ -168,7 +170,8 @@ public final class ControlPlane implements Plane {
     }
 
     private Vm build(Path path, String text, int domain) {
-        VmConfig config = VmConfigReader.parse(path.toString(), path.getParent(), text);
+        VmConfig config = VmConfigReader.parse(path.toString(),
+                Objects.requireNonNull(path.getParent(), "a config's absolute path has a parent"), text);
         if (vms.containsKey(config.name())) {
             throw new ControlError("exists", "a VM named '" + config.name() + "' exists");
         }
@@ -329,7 +332,7 @@ public final class ControlPlane implements Plane {
      * or one that is not the state's JSON): then every entry the journal explains is made again.
      * A file that cannot be read at all is a failing state folder, not a lost state.
      */
-    private HypervisorState loadHypervisor() {
+    private @Nullable HypervisorState loadHypervisor() {
         try {
             return Files.exists(hypervisorFile()) ? JSON.readValue(hypervisorFile().toFile(), HypervisorState.class) : null;
         } catch (JsonProcessingException e) {

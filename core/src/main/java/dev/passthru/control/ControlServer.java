@@ -1,5 +1,6 @@
 package dev.passthru.control;
 
+import org.jspecify.annotations.Nullable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -84,7 +85,7 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(ServerSocketChannel server) {
+    private static void closeQuietly(@Nullable ServerSocketChannel server) {
         try {
             if (server != null) {
                 server.close();
@@ -95,7 +96,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** Removes the staging folder and, when listening failed, the socket bound in it. */
-    private static void deleteQuietly(Path staging) {
+    private static void deleteQuietly(@Nullable Path staging) {
         if (staging == null) {
             return;
         }
@@ -186,7 +187,7 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private static String error(JsonNode id, String code, String message) {
+    private static String error(@Nullable JsonNode id, String code, @Nullable String message) {
         ObjectNode reply = JSON.createObjectNode();
         reply.set("id", id);
         reply.put("ok", false);

@@ -2,6 +2,7 @@ package dev.passthru.control;
 
 import dev.passthru.InputError;
 
+import java.util.Objects;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -73,7 +74,7 @@ final class Journal implements AutoCloseable {
             try {
                 records.add(new Entry(at, JournalCodec.decode(json)));
             } catch (JournalCodec.BadRecord e) {
-                throw corrupt(file, at, e.getMessage(), bytes.length - end - 1);
+                throw corrupt(file, at, String.valueOf(e.getMessage()), bytes.length - end - 1);
             }
             at = end + 1;
         }
@@ -95,7 +96,7 @@ final class Journal implements AutoCloseable {
             channel.position(goodBytes);
             channel.force(true);
             if (created) {
-                StateFolder.sync(file.getParent());
+                StateFolder.sync(Objects.requireNonNull(file.getParent(), "the journal lies in the state folder"));
             }
             return new Journal(file, channel);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.passthru.control;
 
+import org.jspecify.annotations.Nullable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,7 +53,7 @@ final class JournalCodec {
     }
 
     /** The JSON of a line (without its newline) whose checksum matches, or null for a line that does not. */
-    static String verified(String line) {
+    static @Nullable String verified(String line) {
         if (line.length() < 9 || line.charAt(8) != ' ') {
             return null;
         }

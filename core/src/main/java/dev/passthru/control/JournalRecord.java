@@ -1,5 +1,6 @@
 package dev.passthru.control;
 
+import org.jspecify.annotations.Nullable;
 import dev.passthru.pci.PciAddress;
 
 import java.nio.file.Path;
@@ -8,7 +9,7 @@ import java.nio.file.Path;
 sealed interface JournalRecord {
 
     /** The VM the change is to, or null for one to the daemon as a whole or a VM yet to be made. */
-    default String vm() {
+    default @Nullable String vm() {
         return null;
     }
 

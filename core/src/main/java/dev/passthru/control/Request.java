@@ -1,5 +1,6 @@
 package dev.passthru.control;
 
+import org.jspecify.annotations.Nullable;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.passthru.SyntaxError;
 import dev.passthru.pci.PciAddress;
@@ -18,7 +19,7 @@ import java.nio.file.Path;
 public sealed interface Request {
 
     /** The VM the request is about, or null for one about the daemon as a whole. */
-    default String vm() {
+    default @Nullable String vm() {
         return null;
     }
 

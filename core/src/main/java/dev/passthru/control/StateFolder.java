@@ -1,5 +1,6 @@
 package dev.passthru.control;
 
+import java.util.Objects;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -36,7 +37,7 @@ final class StateFolder {
         } catch (IOException e) {
             throw new StateFolderError(partial, "rename to " + file.getFileName(), e);
         }
-        sync(file.getParent());
+        sync(Objects.requireNonNull(file.getParent(), "a state file lies in the state folder"));
     }
 
     /**

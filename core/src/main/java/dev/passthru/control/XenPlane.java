@@ -27,6 +27,7 @@ import dev.passthru.xen.XenHypervisor;
 import dev.passthru.xen.XenStore;
 import dev.passthru.xen.XenVslots;
 
+import java.util.Objects;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -144,11 +145,12 @@ public final class XenPlane implements Plane {
                     + "create the domain with 'xl create -p' and attach before 'xl unpause'");
         }
         Served s = served.get(domain);
-        Inventory inventory = s == null ? scan() : null;
-        if (inventory != null) {
+        if (s == null) {
+            Inventory inventory = scan();
             HostFunction function = inventory.find(request.spec().address()).orElseThrow(() -> new ControlError("attach-failed",
                     "no function " + request.spec().address() + " in " + sysfs));
-            Assignability.Verdict verdict = Assignability.judgeIsolatedByHypervisor(inventory, false).get(function.address());
+            Assignability.Verdict verdict = Objects.requireNonNull(Assignability.judgeIsolatedByHypervisor(inventory, false)
+                    .get(function.address()), "every function read is judged");
             Optional<String> refused = XenGuestDomain.refusal(function, verdict, false);
             if (refused.isPresent()) {
                 throw new ControlError("attach-failed", refused.get());
@@ -181,7 +183,7 @@ public final class XenPlane implements Plane {
         try {
             return new SysfsSource(sysfs, true).scan();
         } catch (dev.passthru.InputError e) {
-            throw new ControlError("attach-failed", e.getMessage());
+            throw new ControlError("attach-failed", String.valueOf(e.getMessage()));
         }
     }
 
@@ -190,7 +192,7 @@ public final class XenPlane implements Plane {
         Served s = served.get(domain);
         Optional<PassthroughDevice> device = s == null ? Optional.empty()
                 : s.vm().bus().devices().stream().filter(d -> d.function().address().equals(bdf)).findFirst();
-        if (device.isEmpty()) {
+        if (s == null || device.isEmpty()) {
             throw new ControlError("not-attached", bdf + " is not attached to " + name);
         }
         List<Vm.Detached> detached = s.vm().unplug(device.get().guestAddress().device());
@@ -210,7 +212,7 @@ public final class XenPlane implements Plane {
         try {
             XenVslots.publish(store, domain, vm.bus().vslots());
         } catch (dev.passthru.InputError e) {
-            throw new ControlError("attach-failed", e.getMessage());
+            throw new ControlError("attach-failed", String.valueOf(e.getMessage()));
         }
     }
 
@@ -280,13 +282,24 @@ public final class XenPlane implements Plane {
         return doc;
     }
 
-    /** Stops watching; domains still served are detached (their guests lose the functions) and their servers destroyed. */
+    /**
+     * Stops watching (the watcher is let finish its wait first, so that its connection is not
+     * closed under it); domains still served are detached (their guests lose the functions) and
+     * their servers destroyed.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
         reaper.interrupt();
-        for (Map.Entry<Integer, Served> e : Map.copyOf(served).entrySet()) {
-            e.getValue().vm().detachAll("the daemon stops");
-            letGo(e.getKey(), e.getValue());
+        try {
+            reaper.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            for (Map.Entry<Integer, Served> e : Map.copyOf(served).entrySet()) {
+                e.getValue().vm().detachAll("the daemon stops");
+                letGo(e.getKey(), e.getValue());
+            }
         }
         watch.close();
     }

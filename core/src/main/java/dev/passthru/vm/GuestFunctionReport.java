@@ -1,5 +1,6 @@
 package dev.passthru.vm;
 
+import org.jspecify.annotations.Nullable;
 import dev.passthru.bus.EnumeratedFunction;
 import dev.passthru.pci.PciAddress;
 
@@ -15,8 +16,9 @@ import dev.passthru.pci.PciAddress;
  * @param enumerated what the built-in guest found and did; null when not attached
  * @param attachNanos time its attach took
  */
-public record GuestFunctionReport(PciAddress host, String spec, int line, int index, PciAddress guest, boolean hotplug,
-                                  String failure, byte[] guestView, EnumeratedFunction enumerated, long attachNanos) {
+public record GuestFunctionReport(PciAddress host, String spec, int line, int index, @Nullable PciAddress guest, boolean hotplug,
+                                  @Nullable String failure, byte @Nullable [] guestView, @Nullable EnumeratedFunction enumerated,
+                                  long attachNanos) {
 
     /** A function that was not attached, and why. */
     static GuestFunctionReport failed(PciAddress host, VmConfig.Spec spec, String why) {

@@ -1,5 +1,6 @@
 package dev.passthru.vm;
 
+import org.jspecify.annotations.Nullable;
 import dev.passthru.host.BarKind;
 import dev.passthru.host.HostBar;
 import dev.passthru.host.HostFunction;
@@ -14,7 +15,7 @@ final class MachineRanges {
     }
 
     /** The first overlap of {@code f} with one of {@code others}, in words, or null. */
-    static String clash(HostFunction f, List<HostFunction> others) {
+    static @Nullable String clash(HostFunction f, List<HostFunction> others) {
         for (HostFunction other : others) {
             for (Range mine : ranges(f)) {
                 for (Range theirs : ranges(other)) {

@@ -1,5 +1,6 @@
 package dev.passthru.vm;
 
+import java.util.Objects;
 import dev.passthru.host.HostFunction;
 import dev.passthru.host.Inventory;
 import dev.passthru.pci.PciAddress;
@@ -58,7 +59,8 @@ final class SpecGroups {
                 order.add(i);
             }
             order.sort(Comparator.comparingInt(i -> list.get(i).address().function()));
-            groups.add(new Group(order.stream().map(list::get).toList(), order.stream().map(askedBy.get(key)::get).toList(),
+            List<VmConfig.Spec> asking = Objects.requireNonNull(askedBy.get(key), "every device grouped was asked for");
+            groups.add(new Group(order.stream().map(list::get).toList(), order.stream().map(asking::get).toList(),
                     slots.getOrDefault(key, 0)));
         });
         return groups;

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -261,7 +262,7 @@ public final class Vm implements AutoCloseable {
                 ready = domain.prepare(f, options);
                 shown = side.present(f);
             } catch (InputError e) {
-                failures.add(GuestFunctionReport.failed(f.address(), spec, e.getMessage()));
+                failures.add(GuestFunctionReport.failed(f.address(), spec, why(e)));
                 continue;
             }
             prepared.put(f.address(), ready.done());
@@ -269,7 +270,8 @@ public final class Vm implements AutoCloseable {
             int number = group.functions().size() == 1 ? 0 : f.address().function();
             plugs.add(new GuestBus.Plug(number, shown.function(), new ConfigOptions(options.effectivePermissive(),
                     options.effectivePowerMgmt(), CapabilityPolicy.DEFAULT),
-                    (options.effectiveSeize() || handedOver.contains(f.address()) ? seized : plain).get(f.address()),
+                    Objects.requireNonNull((options.effectiveSeize() || handedOver.contains(f.address()) ? seized : plain)
+                            .get(f.address()), "every function read is judged"),
                     ready.hostInterrupts()));
         }
         if (plugs.isEmpty()) {
@@ -280,8 +282,7 @@ public final class Vm implements AutoCloseable {
         try {
             placed = bus.plug(group.slot(), plugs);
         } catch (InputError | AttachFailed e) {
-            plugs.forEach(p -> failures.add(GuestFunctionReport.failed(p.host().address(), specOf.get(p.host().address()),
-                    e.getMessage())));
+            plugs.forEach(p -> failures.add(GuestFunctionReport.failed(p.host().address(), specOf(p.host().address()), why(e))));
             return null;
         }
         long each = (System.nanoTime() - start) / plugs.size();
@@ -290,11 +291,20 @@ public final class Vm implements AutoCloseable {
             side.plugged(placed.slot(), placed.devices());
         } catch (RuntimeException e) {
             bus.remove(placed.slot());
-            plugs.forEach(p -> failures.add(GuestFunctionReport.failed(p.host().address(), specOf.get(p.host().address()),
-                    "the guest side could not take it: " + e.getMessage())));
+            plugs.forEach(p -> failures.add(GuestFunctionReport.failed(p.host().address(), specOf(p.host().address()),
+                    "the guest side could not take it: " + why(e))));
             return null;
         }
         return placed.slot();
+    }
+
+    /** The spec that asked for a function this VM plugged. */
+    private VmConfig.Spec specOf(PciAddress host) {
+        return Objects.requireNonNull(specOf.get(host), "every function plugged was asked for by a spec");
+    }
+
+    private static String why(RuntimeException e) {
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     private void remember(List<EnumeratedFunction> found) {
@@ -352,7 +362,7 @@ public final class Vm implements AutoCloseable {
         List<GuestFunctionReport> reports = new ArrayList<>(failures);
         for (PassthroughDevice device : bus.devices()) {
             PciAddress host = device.function().address();
-            VmConfig.Spec spec = specOf.get(host);
+            VmConfig.Spec spec = specOf(host);
             boolean hotplug = bus.vslots().stream().anyMatch(v -> v.host().equals(host.toString()) && v.slot() != 0);
             reports.add(new GuestFunctionReport(host, spec.text(), spec.line(), spec.index(), device.guestAddress(),
                     hotplug, null, guestView(device), enumerated.get(host), attachTimes.getOrDefault(host, 0L)));

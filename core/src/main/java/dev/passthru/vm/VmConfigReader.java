@@ -4,6 +4,7 @@ import dev.passthru.InputError;
 import dev.passthru.spec.AssignmentSpec;
 import dev.passthru.spec.SpecOptions;
 import dev.passthru.spec.SpecParser;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -58,7 +60,7 @@ public final class VmConfigReader {
         } catch (IOException e) {
             throw new InputError(path + ": cannot read (" + e.getMessage() + ")");
         }
-        Path folder = path.toAbsolutePath().getParent();
+        Path folder = Objects.requireNonNull(path.toAbsolutePath().getParent(), "a file's absolute path has a parent");
         return parse(path.toString(), folder, text);
     }
 
@@ -84,7 +86,7 @@ public final class VmConfigReader {
         int[] hotplug = hotplugSlots();
         String hypervisor = settings.containsKey("passthru_hypervisor") ? text("passthru_hypervisor") : "simulated";
         if (!hypervisor.equals("simulated") && !hypervisor.equals("xen")) {
-            throw error(settings.get("passthru_hypervisor"), "passthru_hypervisor: expected \"simulated\" or \"xen\", found \""
+            throw error(setting("passthru_hypervisor"), "passthru_hypervisor: expected \"simulated\" or \"xen\", found \""
                     + hypervisor + "\"");
         }
         return new VmConfig(name, memory, specs(), defaults, sources(), hypervisor, hotplug[0], hotplug[1], ignored);
@@ -150,7 +152,7 @@ public final class VmConfigReader {
     }
 
     private String text(String key) {
-        CfgValue value = settings.get(key);
+        CfgValue value = setting(key);
         if (value instanceof CfgValue.Text t) {
             return t.value();
         }
@@ -158,7 +160,7 @@ public final class VmConfigReader {
     }
 
     private long number(String key, long min, long max, String unit) {
-        CfgValue value = settings.get(key);
+        CfgValue value = setting(key);
         if (value instanceof CfgValue.Number n && n.value() >= min && n.value() <= max) {
             return n.value();
         }
@@ -166,8 +168,13 @@ public final class VmConfigReader {
                 + value.describe());
     }
 
+    /** A setting the caller knows is there. */
+    private CfgValue setting(String key) {
+        return Objects.requireNonNull(settings.get(key), "asked only for settings that are there");
+    }
+
     /** A 0/1 setting, or null when absent. */
-    private Boolean flag(String key) {
+    private @Nullable Boolean flag(String key) {
         CfgValue value = settings.get(key);
         if (value == null) {
             return null;
