@@ -64,11 +64,6 @@ public final class SimulatedMachine {
         return hypervisor.state();
     }
 
-    /** Hypervisor calls made so far, refused ones included. */
-    public long calls() {
-        return hypervisor.calls();
-    }
-
     private final class Domain implements GuestDomain {
 
         private final int id;
