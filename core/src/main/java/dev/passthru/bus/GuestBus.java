@@ -4,6 +4,7 @@ import dev.passthru.InputError;
 import dev.passthru.config.ConfigOptions;
 import dev.passthru.device.AttachRequest;
 import dev.passthru.device.DetachReport;
+import dev.passthru.device.DeviceImage;
 import dev.passthru.device.HostInterruptControl;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.device.Placement;
@@ -35,10 +36,17 @@ public final class GuestBus {
 
     /**
      * One function to put in a slot: its number there, the host function, its options, whether it
-     * may be given, and who follows its host interrupt enables (see {@link HostInterruptControl}).
+     * may be given, who follows its host interrupt enables (see {@link HostInterruptControl}), and,
+     * for a function taken over from an earlier device model, the image it showed the guest
+     * (null for one attached anew).
      */
     public record Plug(int function, HostFunction host, ConfigOptions options, Assignability.Verdict verdict,
-                       HostInterruptControl hostInterrupts) {
+                       HostInterruptControl hostInterrupts, @Nullable DeviceImage image) {
+
+        public Plug(int function, HostFunction host, ConfigOptions options, Assignability.Verdict verdict,
+                    HostInterruptControl hostInterrupts) {
+            this(function, host, options, verdict, hostInterrupts, null);
+        }
 
         /** A function on a hypervisor that programs its host interrupts itself, or needs none. */
         public Plug(int function, HostFunction host, ConfigOptions options, Assignability.Verdict verdict) {
@@ -46,8 +54,11 @@ public final class GuestBus {
         }
     }
 
-    /** Where a plug put its functions; {@code hotplug} false when placed statically. */
-    public record Placed(int slot, boolean hotplug, List<PassthroughDevice> devices) {
+    /**
+     * Where a plug put its functions; {@code hotplug} false when placed statically; what the
+     * hypervisor refused of functions taken over (each kept with what it could have).
+     */
+    public record Placed(int slot, boolean hotplug, List<PassthroughDevice> devices, List<String> failures) {
     }
 
     /** One line of the slot table the seed published as {@code vslots}: 0 for a static slot. */
@@ -104,12 +115,20 @@ public final class GuestBus {
         }
         Slot slot = reserve(requested, functions.getFirst().host().address());
         List<PassthroughDevice> attached = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         try {
             for (Plug plug : functions) {
                 PciAddress guest = new PciAddress(0, 0, slot.number, plug.function());
-                PassthroughDevice device = PassthroughDevice.attach(hypervisor,
-                        new AttachRequest(domain, guest, plug.host(), plug.options(), Placement.NONE, plug.hostInterrupts()),
-                        plug.verdict());
+                AttachRequest request = new AttachRequest(domain, guest, plug.host(), plug.options(), Placement.NONE,
+                        plug.hostInterrupts());
+                PassthroughDevice device;
+                if (plug.image() != null) {
+                    PassthroughDevice.Adopted adopted = PassthroughDevice.adopt(hypervisor, request, plug.image());
+                    device = adopted.device();
+                    failures.addAll(adopted.failures());
+                } else {
+                    device = PassthroughDevice.attach(hypervisor, request, plug.verdict());
+                }
                 attached.add(device);
                 slot.functions[plug.function()] = device;
             }
@@ -130,7 +149,7 @@ public final class GuestBus {
                 vslots.put(plug.host().address(), slot.hotplug ? slot.number : 0);
             }
         }
-        return new Placed(slot.number, slot.hotplug, List.copyOf(attached));
+        return new Placed(slot.number, slot.hotplug, List.copyOf(attached), List.copyOf(failures));
     }
 
     /**

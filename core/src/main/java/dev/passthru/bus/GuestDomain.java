@@ -52,6 +52,14 @@ public interface GuestDomain extends AutoCloseable {
      */
     Prepared prepare(HostFunction function, SpecOptions options);
 
+    /**
+     * Readies a function that an earlier device model attached to this domain and that the guest
+     * is using: what {@link #prepare} does, but nothing is done to the function itself (no reset).
+     *
+     * @throws dev.passthru.InputError when it cannot be given to this domain; nothing was done
+     */
+    Prepared resume(HostFunction function, SpecOptions options);
+
     /** The function was detached, or let go of with its domain: puts it back in order on the host. */
     Settled settle(HostFunction function);
 

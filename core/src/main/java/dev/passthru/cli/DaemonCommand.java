@@ -34,8 +34,9 @@ final class DaemonCommand implements Callable<Integer> {
         spec.addOption(Specs.text("--vms", "DIR", "At start, create a VM from each *.cfg in DIR that does not exist yet."));
         spec.addOption(Specs.text("--hypervisor", "simulated|xen", "Whose VMs (default: simulated). xen, in dom0: the VMs are "
                 + "the domains xl made; pci-attach serves a function to a domain created paused (xl create -p) from an "
-                + "ioreq server the daemon owns, and a domain's death detaches its functions. No journal yet: a restart "
-                + "forgets the domains served."));
+                + "ioreq server the daemon owns, and a domain's death detaches its functions. Each domain served is kept "
+                + "in the state folder: a daemon started after one died (kill -9 included) takes its domains over, "
+                + "their ioreq servers and what Xen holds for them, while their guests run."));
         spec.addOption(Specs.text("--group", "GROUP", "Let this group use the socket too (mode 0660; default: owner only, 0600)."));
         Specs.footer(spec, "Examples:",
                 "  passthru daemon --state-dir /tmp/pt --socket /tmp/pt/control.sock &",
@@ -51,7 +52,7 @@ final class DaemonCommand implements Callable<Integer> {
         Path socket = DaemonOptions.socket(args);
         String hypervisor = args.text("--hypervisor") != null ? args.text("--hypervisor") : "simulated";
         if (hypervisor.equals("xen")) {
-            return serveXen(socket, args.text("--group"));
+            return serveXen(socket, state, args.text("--group"));
         }
         if (!hypervisor.equals("simulated")) {
             throw new InputError("bad --hypervisor '" + hypervisor + "': expected simulated or xen");
@@ -79,7 +80,7 @@ final class DaemonCommand implements Callable<Integer> {
     }
 
     /** The daemon on a Xen host, until stopped. */
-    private Integer serveXen(Path socket, String group) throws InterruptedException {
+    private Integer serveXen(Path socket, Path state, String group) throws InterruptedException {
         XenLibraries.missing().ifPresent(missing -> {
             throw new InputError(missing);
         });
@@ -87,9 +88,12 @@ final class DaemonCommand implements Callable<Integer> {
         ForeignXenControl xen = new ForeignXenControl();
         ForeignIoreqCalls calls = new ForeignIoreqCalls();
         ForeignXenStore store = new ForeignXenStore();
-        XenPlane plane = new XenPlane(xen, calls, store, new ForeignXenStore(), SysfsSource.DEFAULT_ROOT, FRAMES_PER_CALL, err);
+        long start = System.nanoTime();
+        XenPlane plane = new XenPlane(xen, calls, store, new ForeignXenStore(), SysfsSource.DEFAULT_ROOT, state, FRAMES_PER_CALL,
+                err);
         ControlServer server = ControlServer.listen(plane, socket, group);
-        err.printf("passthru daemon: serving Xen domains; listening on %s%n", socket);
+        err.printf("passthru daemon: serving Xen domains (%d taken over from %s); started in %.0f ms; listening on %s%n",
+                plane.takenOver(), state, (System.nanoTime() - start) / 1e6, socket);
         err.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

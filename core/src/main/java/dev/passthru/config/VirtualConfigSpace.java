@@ -39,6 +39,8 @@ public final class VirtualConfigSpace {
     private long outOfRange;
     private long badWidth;
     private long reservedWrites;
+    /** Counts changes of the virtual copy, so that a caller can tell that there is a new image to keep. */
+    private long version;
 
     private VirtualConfigSpace(HostConfig host, ConfigLayout layout, ConfigOptions options, RateLimitedLog log) {
         this.host = host;
@@ -61,6 +63,33 @@ public final class VirtualConfigSpace {
     public static VirtualConfigSpace create(HostConfig host, BarLayout bars, ConfigOptions options,
                                             RateLimitedLog log) {
         return new VirtualConfigSpace(host, LayoutCompiler.compile(host, bars, options), options, log);
+    }
+
+    /**
+     * The virtual copy as it is now: what a restarted device model needs to show the guest the
+     * same registers (the host's bits are read from the host as ever).
+     */
+    public byte[] image() {
+        return virt.clone();
+    }
+
+    /**
+     * Puts back a virtual copy from {@link #image} of the same function's layout; nothing reaches
+     * the host and no hook fires, since the host and the hypervisor already hold what it says.
+     *
+     * @throws IllegalArgumentException when the image is not of this layout's size
+     */
+    public void restore(byte[] image) {
+        if (image.length != virt.length) {
+            throw new IllegalArgumentException("a config image of " + image.length + " bytes, for a layout of " + virt.length);
+        }
+        System.arraycopy(image, 0, virt, 0, virt.length);
+        version++;
+    }
+
+    /** Grows whenever the virtual copy changes. */
+    public long version() {
+        return version;
     }
 
     /** Config space size: 256, or 4096 for PCI Express. */
@@ -101,6 +130,7 @@ public final class VirtualConfigSpace {
         int updated = ((old & ~writable) | (value & writable)) & ~(value & clearable);
         if (updated != old) {
             INT.set(virt, offset, updated);
+            version++;
         }
         int changes = ConfigChanges.NONE;
         int hooks = (int) INT.get(layout.hookCode, offset) & mask;
@@ -242,6 +272,7 @@ public final class VirtualConfigSpace {
             }
         }
         System.arraycopy(layout.initial, 0, virt, 0, virt.length);
+        version++;
         return changes;
     }
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.passthru.bus.GuestBus;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.host.Assignability;
-import dev.passthru.host.HostFunction;
 import dev.passthru.host.Inventory;
 import dev.passthru.host.sysfs.SysfsSource;
 import dev.passthru.os.NativeCallFailed;
@@ -27,10 +26,20 @@ import dev.passthru.xen.XenHypervisor;
 import dev.passthru.xen.XenStore;
 import dev.passthru.xen.XenVslots;
 
-import java.util.Objects;
+import dev.passthru.InputError;
+import dev.passthru.device.DeviceImage;
+import dev.passthru.host.HostFunction;
+import dev.passthru.spec.AssignmentSpec;
+import dev.passthru.spec.SpecParser;
+import org.jspecify.annotations.Nullable;
+
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -49,8 +58,27 @@ public final class XenPlane implements Plane {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A domain the daemon serves functions to. */
-    private record Served(String name, Vm vm) {
+    /** A domain the daemon serves functions to: its VM, its ioreq server, and its pci-attaches in order. */
+    private static final class Served {
+        final String name;
+        final Vm vm;
+        final IoreqServer server;
+        final List<Attached> attaches = new ArrayList<>();
+        @Nullable TakenOver takenOver;
+
+        Served(String name, Vm vm, IoreqServer server) {
+            this.name = name;
+            this.vm = vm;
+            this.server = server;
+        }
+    }
+
+    /** A pci-attach that holds a slot: the spec as written and the slot it got. */
+    private record Attached(String spec, int slot) {
+    }
+
+    /** How a domain was taken over from a daemon that died. */
+    private record TakenOver(double millis, XenHypervisor.Resumed xen, IoreqServer.TakeOver ioreq) {
     }
 
     private final XenControl xen;
@@ -59,6 +87,7 @@ public final class XenPlane implements Plane {
     private final DomainWatch watch;
     private final XenHypervisor hypervisor;
     private final Path sysfs;
+    private final Path stateDir;
     private final PrintWriter log;
     private final Map<Integer, Served> served = new TreeMap<>();
     private final Thread reaper;
@@ -67,18 +96,34 @@ public final class XenPlane implements Plane {
      * @param store     for domain names and the slot tables
      * @param watched   a second connection, for {@code @releaseDomain} (the watch owns and closes it)
      * @param sysfs     where the host's functions are (/sys/bus/pci)
-     * @param log       where the daemon says what it did by itself (a domain's death)
+     * @param stateDir  where what is kept of each domain served lives (see {@link XenKept}); the
+     *                  domains kept there by a daemon that died are taken over first
+     * @param log       where the daemon says what it did by itself (a domain's death, a take-over)
      */
-    public XenPlane(XenControl xen, IoreqCalls calls, XenStore store, XenStore watched, Path sysfs, long framesPerCall,
-                    PrintWriter log) {
+    public XenPlane(XenControl xen, IoreqCalls calls, XenStore store, XenStore watched, Path sysfs, Path stateDir,
+                    long framesPerCall, PrintWriter log) {
         this.xen = xen;
         this.calls = calls;
         this.store = store;
         this.watch = new DomainWatch(watched, xen);
         this.hypervisor = new XenHypervisor(xen, framesPerCall);
         this.sysfs = sysfs;
+        this.stateDir = stateDir;
         this.log = log;
+        try {
+            Files.createDirectories(stateDir);
+        } catch (IOException e) {
+            throw new InputError(stateDir + ": cannot make the state folder (" + e.getMessage() + ")");
+        }
+        synchronized (this) {
+            XenKept.all(stateDir).forEach(this::takeOver);
+        }
         this.reaper = Thread.ofPlatform().daemon().name("xen-release").start(this::reap);
+    }
+
+    /** The domains taken over at start. */
+    public synchronized int takenOver() {
+        return (int) served.values().stream().filter(s -> s.takenOver != null).count();
     }
 
     @Override
@@ -117,7 +162,7 @@ public final class XenPlane implements Plane {
             Served s = served.get(domain);
             list.add(JSON.createObjectNode().put("name", store.read("/local/domain/" + id + "/name").orElse(""))
                     .put("domain", domain).put("state", xen.domainState(domain).name().toLowerCase(java.util.Locale.ROOT))
-                    .put("functions", s == null ? 0 : s.vm().bus().devices().size()));
+                    .put("functions", s == null ? 0 : s.vm.bus().devices().size()));
         }
         return list;
     }
@@ -155,16 +200,12 @@ public final class XenPlane implements Plane {
             if (refused.isPresent()) {
                 throw new ControlError("attach-failed", refused.get());
             }
-            IoreqServer server = IoreqServer.start(calls, domain);
-            VmConfig config = new VmConfig(request.vm(), 0, List.of(), SpecOptions.NONE, List.of(), "xen", 1, GuestBus.SLOTS - 1,
-                    List.of());
-            XenGuestSide side = new XenGuestSide(server);
-            s = new Served(request.vm(), new Vm(config, inventory, new XenGuestDomain(xen, hypervisor, domain, false),
-                    (bus, guestDomain, highRamEnd) -> side, Set.of()));
+            s = newServed(request.vm(), domain, inventory, IoreqServer.start(calls, domain));
             served.put(domain, s);
             watch.add(domain);
         }
-        Vm vm = s.vm();
+        Vm vm = s.vm;
+        Set<Integer> slotsBefore = slots(vm);
         int before = vm.bus().devices().size();
         vm.coldPlug(List.of(new VmConfig.Spec(request.spec(), request.text(), 0, before)));
         Optional<GuestFunctionReport> failed = vm.report().functions().stream().filter(f -> !f.attached()).reduce((a, b) -> b);
@@ -174,8 +215,145 @@ public final class XenPlane implements Plane {
             }
             throw new ControlError("attach-failed", failed.map(f -> f.host() + ": " + f.failure()).orElse("nothing attached"));
         }
+        Set<Integer> added = slots(vm);
+        added.removeAll(slotsBefore);
+        Served into = s;
+        synchronized (into) {
+            added.forEach(slot -> into.attaches.add(new Attached(request.text(), slot)));
+        }
         publish(domain, vm);
-        return pciList(s);
+        keep(domain, into);
+        return pciList(into);
+    }
+
+    private static Set<Integer> slots(Vm vm) {
+        Set<Integer> slots = new java.util.TreeSet<>();
+        vm.bus().devices().forEach(d -> slots.add(d.guestAddress().device()));
+        return slots;
+    }
+
+    /** A domain's VM over its ioreq server; every guest change of a function's image is kept at once. */
+    private Served newServed(String name, int domain, Inventory inventory, IoreqServer server) {
+        VmConfig config = new VmConfig(name, 0, List.of(), SpecOptions.NONE, List.of(), "xen", 1, GuestBus.SLOTS - 1, List.of());
+        XenGuestSide side = new XenGuestSide(server);
+        Served s = new Served(name, new Vm(config, inventory, new XenGuestDomain(xen, hypervisor, domain, false),
+                (bus, guestDomain, highRamEnd) -> side, Set.of()), server);
+        server.onChange(device -> keep(domain, s));
+        return s;
+    }
+
+    /**
+     * Writes what is kept of the domain (see {@link XenKept}): after each request that changed
+     * it, and from the serving thread after each guest write that changed a function's image.
+     * Locked on the domain, not the plane: a request may wait on the serving thread.
+     */
+    private void keep(int domain, Served s) {
+        synchronized (s) {
+            List<XenKept.Attach> attaches = new ArrayList<>();
+            for (Attached a : List.copyOf(s.attaches)) {
+                Map<String, DeviceImage> images = new TreeMap<>();
+                s.vm.bus().devices().stream().filter(d -> d.guestAddress().device() == a.slot())
+                        .forEach(d -> images.put(d.function().address().toString(), d.image()));
+                attaches.add(new XenKept.Attach(a.spec(), a.slot(), images));
+            }
+            new XenKept(domain, s.name, s.server.id(), attaches, hypervisor.held(domain)).keep(stateDir);
+        }
+    }
+
+    /**
+     * Takes over a domain a daemon that died served: a domain gone since (or another domain now
+     * under its id) has its functions reset and its file removed; one alive gets its ioreq
+     * server taken over, its functions back with the images they showed, and what Xen holds for
+     * it found again, made again where missing, or removed where nothing kept explains it.
+     * A take-over that fails is logged and its file left for the next start.
+     */
+    private void takeOver(XenKept kept) {
+        long start = System.nanoTime();
+        int domain = kept.domain();
+        String name = store.read("/local/domain/" + domain + "/name").orElse("");
+        @Nullable IoreqServer taken = null;
+        try {
+            if (xen.domainState(domain) == XenControl.DomainState.GONE || !name.equals(kept.name())) {
+                settleGone(kept);
+                return;
+            }
+            hypervisor.resume(domain, kept.held());
+            IoreqServer server;
+            try {
+                server = IoreqServer.takeOver(calls, domain, kept.server());
+            } catch (NativeCallFailed e) {
+                XenHypervisor.Resumed removed = hypervisor.finishResume(domain);
+                XenKept.drop(stateDir, domain);
+                say("domain %d (%s): its ioreq server %d cannot be taken over (%s): %d entr(ies) passthru made in Xen removed; "
+                        + "the guest's functions are not served", domain, kept.name(), kept.server(), String.valueOf(e.getMessage()), removed.removed());
+                return;
+            }
+            taken = server;
+            Served s = newServed(kept.name(), domain, scan(), server);
+            for (XenKept.Attach a : kept.attaches()) {
+                AssignmentSpec spec = SpecParser.parseXl(a.spec());
+                spec = new AssignmentSpec(spec.address(), spec.allFunctions(), a.slot(), spec.options());
+                Map<PciAddress, DeviceImage> images = new TreeMap<>();
+                a.images().forEach((bdf, image) -> images.put(PciAddress.parse(bdf), image));
+                s.vm.resume(List.of(new VmConfig.Spec(spec, a.spec(), 0, s.attaches.size())), images);
+                if (slots(s.vm).contains(a.slot())) {
+                    s.attaches.add(new Attached(a.spec(), a.slot()));
+                }
+            }
+            XenHypervisor.Resumed resumed = hypervisor.finishResume(domain);
+            if (s.vm.bus().devices().isEmpty()) {
+                letGo(domain, s);
+                say("domain %d (%s): nothing kept to serve; in Xen %d entr(ies) found, %d made again, %d removed; its ioreq "
+                        + "server destroyed", domain, kept.name(), resumed.adopted(), resumed.remade(), resumed.removed());
+                return;
+            }
+            served.put(domain, s);
+            watch.add(domain);
+            publish(domain, s.vm);
+            keep(domain, s);
+            server.begin();
+            s.takenOver = new TakenOver((System.nanoTime() - start) / 1e6, resumed, server.takeOver());
+            s.vm.events().forEach(e -> say("domain %d (%s): %s", domain, kept.name(), e));
+            resumed.failures().forEach(f -> say("domain %d (%s): take-over: %s", domain, kept.name(), f));
+            say("domain %d (%s) taken over in %.0f ms: ioreq server %d, %d vCPU(s), %d function(s); in Xen %d entr(ies) found, "
+                            + "%d made again, %d removed; routes to the server %d found, %d made again",
+                    domain, kept.name(), s.takenOver.millis(), server.id(), server.vcpus(), s.vm.bus().devices().size(),
+                    resumed.adopted(), resumed.remade(), resumed.removed(), s.takenOver.ioreq().routesFound(),
+                    s.takenOver.ioreq().routesMade());
+        } catch (RuntimeException e) {
+            if (taken != null) {
+                taken.abandon();
+            }
+            served.remove(domain);
+            hypervisor.forget(domain);
+            say("domain %d (%s): the take-over failed, %s is kept for the next start: %s", domain, kept.name(),
+                    XenKept.file(stateDir, domain), String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** The kept domain is gone: Xen took back what it held; its functions are reset once Xen lets go of them. */
+    private void settleGone(XenKept kept) {
+        Inventory inventory = scan();
+        XenGuestDomain gone = new XenGuestDomain(xen, hypervisor, kept.domain(), false);
+        int functions = 0;
+        int clean = 0;
+        for (XenKept.Attach a : kept.attaches()) {
+            for (String bdf : a.images().keySet()) {
+                Optional<HostFunction> f = inventory.find(PciAddress.parse(bdf));
+                if (f.isPresent()) {
+                    functions++;
+                    clean += gone.settle(f.get()).failures().isEmpty() ? 1 : 0;
+                }
+            }
+        }
+        XenKept.drop(stateDir, kept.domain());
+        say("domain %d (%s) is gone since the daemon stopped: %d function(s) let go, %d clean", kept.domain(), kept.name(),
+                functions, clean);
+    }
+
+    private void say(String format, Object... args) {
+        log.printf("passthru daemon: " + format + "%n", args);
+        log.flush();
     }
 
     /** The host's functions now, their config spaces and BARs writable: the device model's. */
@@ -191,16 +369,23 @@ public final class XenPlane implements Plane {
         int domain = domain(name);
         Served s = served.get(domain);
         Optional<PassthroughDevice> device = s == null ? Optional.empty()
-                : s.vm().bus().devices().stream().filter(d -> d.function().address().equals(bdf)).findFirst();
+                : s.vm.bus().devices().stream().filter(d -> d.function().address().equals(bdf)).findFirst();
         if (s == null || device.isEmpty()) {
             throw new ControlError("not-attached", bdf + " is not attached to " + name);
         }
-        List<Vm.Detached> detached = s.vm().unplug(device.get().guestAddress().device());
+        int slot = device.get().guestAddress().device();
+        List<Vm.Detached> detached = s.vm.unplug(slot);
         List<String> failures = detached.stream().flatMap(d -> d.failures().stream()).toList();
-        if (s.vm().bus().devices().isEmpty()) {
+        if (!slots(s.vm).contains(slot)) {
+            synchronized (s) {
+                s.attaches.removeIf(a -> a.slot() == slot);
+            }
+        }
+        if (s.vm.bus().devices().isEmpty()) {
             letGo(domain, s);
         } else {
-            publish(domain, s.vm());
+            publish(domain, s.vm);
+            keep(domain, s);
         }
         if (!failures.isEmpty()) {
             throw new ControlError("detach-failed", bdf + ": " + String.join("; ", failures));
@@ -220,7 +405,8 @@ public final class XenPlane implements Plane {
     private void letGo(int domain, Served s) {
         served.remove(domain);
         watch.remove(domain);
-        s.vm().close();
+        s.vm.close();
+        XenKept.drop(stateDir, domain);
         try {
             XenVslots.withdraw(store, domain);
         } catch (NativeCallFailed e) {
@@ -244,11 +430,11 @@ public final class XenPlane implements Plane {
                 for (int domain : gone) {
                     Served s = served.get(domain);
                     if (s != null) {
-                        List<Vm.Detached> detached = s.vm().detachAll("domain " + domain + " is gone");
+                        List<Vm.Detached> detached = s.vm.detachAll("domain " + domain + " is gone");
                         letGo(domain, s);
                         long clean = detached.stream().filter(Vm.Detached::clean).count();
                         log.printf("passthru daemon: domain %d (%s) is gone: %d function(s) detached, %d clean%n", domain,
-                                s.name(), detached.size(), clean);
+                                s.name, detached.size(), clean);
                         log.flush();
                     }
                 }
@@ -266,7 +452,7 @@ public final class XenPlane implements Plane {
 
     private JsonNode pciList(Served s) {
         ArrayNode list = JSON.createArrayNode();
-        for (PassthroughDevice d : s.vm().bus().devices()) {
+        for (PassthroughDevice d : s.vm.bus().devices()) {
             list.add(JSON.createObjectNode().put("host", d.function().address().toString())
                     .put("guest", d.guestAddress().toString()).put("slot", d.guestAddress().device()));
         }
@@ -277,8 +463,12 @@ public final class XenPlane implements Plane {
         Optional<Served> s = servedOrEmpty(domain);
         ObjectNode doc = JSON.createObjectNode().put("domain", domain);
         doc.set("functions", pciList(s));
-        doc.set("vslots", JSON.valueToTree(s.map(x -> x.vm().bus().vslots()).orElse(List.of())));
+        doc.set("vslots", JSON.valueToTree(s.map(x -> x.vm.bus().vslots()).orElse(List.of())));
         doc.set("hypervisor", JSON.valueToTree(hypervisor.state(domain)));
+        s.map(x -> x.takenOver).ifPresent(t -> doc.set("takenOver", JSON.createObjectNode().put("millis", t.millis())
+                .put("xenFound", t.xen().adopted()).put("xenMadeAgain", t.xen().remade()).put("xenRemoved", t.xen().removed())
+                .put("routesFound", t.ioreq().routesFound()).put("routesMadeAgain", t.ioreq().routesMade())
+                .put("waitingAnswered", s.get().server.takeOver().leftAnswered())));
         return doc;
     }
 
@@ -297,7 +487,7 @@ public final class XenPlane implements Plane {
         }
         synchronized (this) {
             for (Map.Entry<Integer, Served> e : Map.copyOf(served).entrySet()) {
-                e.getValue().vm().detachAll("the daemon stops");
+                e.getValue().vm.detachAll("the daemon stops");
                 letGo(e.getKey(), e.getValue());
             }
         }

@@ -37,6 +37,19 @@ public final class MsixTable {
         return entries;
     }
 
+    /** The table's bytes as they are now, for a restarted device model. */
+    public byte[] image() {
+        return bytes.clone();
+    }
+
+    /** Puts back the bytes of {@link #image}. */
+    public void restore(byte[] image) {
+        if (image.length != bytes.length) {
+            throw new IllegalArgumentException("an MSI-X table image of " + image.length + " bytes, for " + entries + " entries");
+        }
+        System.arraycopy(image, 0, bytes, 0, bytes.length);
+    }
+
     /** Every entry masked, address and data 0. */
     public void reset() {
         Arrays.fill(bytes, (byte) 0);

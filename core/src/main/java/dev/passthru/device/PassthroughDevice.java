@@ -54,6 +54,8 @@ public final class PassthroughDevice {
     private final @Nullable PowerStates power;
     private boolean assigned;
     private DeviceState state = DeviceState.ATTACHED;
+    /** MSI-X table writes that changed it: with the config space's version, when there is a new image to keep. */
+    private long tableWrites;
 
     private PassthroughDevice(Hypervisor hypervisor, AttachRequest request) {
         this.hypervisor = hypervisor;
@@ -106,6 +108,58 @@ public final class PassthroughDevice {
             undo.failures().forEach(f -> failed.addSuppressed(new IllegalStateException("undo: " + f)));
             throw failed;
         }
+    }
+
+    /**
+     * Takes over a function that an earlier device model attached and the guest has used since:
+     * shows the guest the registers of {@code image} and asks the hypervisor for the mappings and
+     * routes they imply, which a hypervisor taking over (see {@code XenHypervisor.resume}) finds
+     * it holds already. Nothing is placed and nothing reaches the host function. Unlike
+     * {@link #attach}, a step the hypervisor refuses does not undo the rest: the guest is using
+     * the function, so what can be had is kept, and each refusal is in the failures.
+     *
+     * @throws InputError when the image is not of this function's layout
+     */
+    public static Adopted adopt(Hypervisor hypervisor, AttachRequest request, DeviceImage image) {
+        PassthroughDevice device = new PassthroughDevice(hypervisor, request);
+        byte[] table = image.msixTableBytes();
+        try {
+            device.config.restore(image.configBytes());
+            if (device.table != null) {
+                device.table.restore(table);
+            } else if (table.length != 0) {
+                throw new IllegalArgumentException("an MSI-X table image for a function without MSI-X");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new InputError(request.function().address() + ": the kept image does not fit it: " + e.getMessage());
+        }
+        Failures failures = Failures.collecting();
+        try {
+            hypervisor.assignDevice(device.domain, device.function.address());
+            device.assigned = true;
+        } catch (HypervisorException e) {
+            failures.failed(e);
+        }
+        device.bars.sync(device.config, failures);
+        device.interrupts.mapIntx(failures);
+        device.interrupts.sync(device.config, device.table, true, failures);
+        List<String> messages = new ArrayList<>();
+        failures.collected().forEach(e -> messages.add(e.getMessage()));
+        return new Adopted(device, messages);
+    }
+
+    /** A function taken over, and what the hypervisor refused of it. */
+    public record Adopted(PassthroughDevice device, List<String> failures) {
+    }
+
+    /** The guest's view of the function now, to be kept for {@link #adopt}. */
+    public synchronized DeviceImage image() {
+        return DeviceImage.of(config.image(), table != null ? table.image() : new byte[0]);
+    }
+
+    /** Grows whenever what {@link #image} returns may have changed. */
+    public synchronized long imageVersion() {
+        return config.version() + tableWrites;
     }
 
     /**
@@ -285,7 +339,11 @@ public final class PassthroughDevice {
         }
         if (msix != null && table != null && msix.inTable(bar, offset)) {
             int at = (int) (offset - msix.tableOffset());
-            if (table.write(at, width, value) && state == DeviceState.ATTACHED) {
+            boolean changed = table.write(at, width, value);
+            if (changed) {
+                tableWrites++;
+            }
+            if (changed && state == DeviceState.ATTACHED) {
                 Failures failures = Failures.collecting();
                 int last = Math.min(msix.entries() - 1, (at + width - 1) / PCI_MSIX_ENTRY_SIZE);
                 for (int entry = at / PCI_MSIX_ENTRY_SIZE; entry <= last; entry++) {

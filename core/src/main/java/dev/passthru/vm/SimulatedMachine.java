@@ -109,6 +109,12 @@ public final class SimulatedMachine {
             return new Prepared("", HostInterruptControl.NONE);
         }
 
+        /** As {@link #prepare}: the simulated machine never touches a host function. */
+        @Override
+        public Prepared resume(HostFunction function, SpecOptions options) {
+            return prepare(function, options);
+        }
+
         /** Nothing to do: the simulated machine never touches a host function. */
         @Override
         public Settled settle(HostFunction function) {

@@ -11,6 +11,7 @@ import dev.passthru.config.CapabilityPolicy;
 import dev.passthru.config.ConfigOptions;
 import dev.passthru.device.AttachFailed;
 import dev.passthru.device.DetachReport;
+import dev.passthru.device.DeviceImage;
 import dev.passthru.device.PassthroughDevice;
 import dev.passthru.host.Assignability;
 import dev.passthru.host.HostFunction;
@@ -72,6 +73,8 @@ public final class Vm implements AutoCloseable {
     private long attachNanos;
     private long enumerateNanos;
     private boolean abandoned;
+    /** While {@link #resume} runs: the images of the functions taken over. */
+    private final Map<PciAddress, DeviceImage> resuming = new HashMap<>();
 
     /**
      * A VM of {@code domain}; functions in {@code handedOver} count as bound to a pass-through
@@ -95,6 +98,21 @@ public final class Vm implements AutoCloseable {
             plug(group);
         }
         attachNanos += System.nanoTime() - start;
+    }
+
+    /**
+     * Takes over functions an earlier device model plugged for this domain, where that one left
+     * them (the specs carry the slots it chose), each showing the guest the image it kept: the
+     * guest is running and has used them. Nothing is done to the host functions, and what the
+     * hypervisor refuses is noted in {@link #events} with each function kept as it is.
+     */
+    public void resume(List<VmConfig.Spec> specs, Map<PciAddress, DeviceImage> images) {
+        resuming.putAll(images);
+        try {
+            coldPlug(specs);
+        } finally {
+            resuming.clear();
+        }
     }
 
     /** The guest boots and enumerates every slot. */
@@ -259,7 +277,7 @@ public final class Vm implements AutoCloseable {
             GuestDomain.Prepared ready;
             Presentation shown;
             try {
-                ready = domain.prepare(f, options);
+                ready = resuming.containsKey(f.address()) ? domain.resume(f, options) : domain.prepare(f, options);
                 shown = side.present(f);
             } catch (InputError e) {
                 failures.add(GuestFunctionReport.failed(f.address(), spec, why(e)));
@@ -272,7 +290,7 @@ public final class Vm implements AutoCloseable {
                     options.effectivePowerMgmt(), CapabilityPolicy.DEFAULT),
                     Objects.requireNonNull((options.effectiveSeize() || handedOver.contains(f.address()) ? seized : plain)
                             .get(f.address()), "every function read is judged"),
-                    ready.hostInterrupts()));
+                    ready.hostInterrupts(), resuming.get(f.address())));
         }
         if (plugs.isEmpty()) {
             return null;
@@ -285,6 +303,7 @@ public final class Vm implements AutoCloseable {
             plugs.forEach(p -> failures.add(GuestFunctionReport.failed(p.host().address(), specOf(p.host().address()), why(e))));
             return null;
         }
+        placed.failures().forEach(f -> events.add("take-over: " + f));
         long each = (System.nanoTime() - start) / plugs.size();
         plugs.forEach(p -> attachTimes.put(p.host().address(), each));
         try {

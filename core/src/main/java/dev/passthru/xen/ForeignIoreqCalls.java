@@ -30,6 +30,7 @@ public final class ForeignIoreqCalls implements IoreqCalls {
 
     private final XenFunction create;
     private final XenFunction destroy;
+    private final XenFunction info;
     private final XenFunction state;
     private final XenFunction mapPcidev;
     private final XenFunction unmapPcidev;
@@ -64,6 +65,8 @@ public final class ForeignIoreqCalls implements IoreqCalls {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_INT, ADDRESS));
         destroy = new XenFunction(dmLib, "xendevicemodel_destroy_ioreq_server",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_SHORT));
+        info = new XenFunction(dmLib, "xendevicemodel_get_ioreq_server_info",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_SHORT, ADDRESS, ADDRESS, ADDRESS));
         state = new XenFunction(dmLib, "xendevicemodel_set_ioreq_server_state",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_SHORT, JAVA_INT));
         FunctionDescriptor pcidev = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_BYTE,
@@ -102,6 +105,13 @@ public final class ForeignIoreqCalls implements IoreqCalls {
         MemorySegment id = CallMemory.current().scratch(2);
         create.call(() -> "domain " + domain + ", no buffered ioreqs", dm, (short) domain, 0, id);
         return Short.toUnsignedInt(id.get(JAVA_SHORT, 0));
+    }
+
+    /** With no frame pointers given, libxendevicemodel asks Xen for no gfns: only whether the server is there. */
+    @Override
+    public void checkServer(int domain, int server) {
+        info.call(() -> "domain " + domain + ", ioreq server " + server, dm, (short) domain, (short) server,
+                MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL);
     }
 
     @Override

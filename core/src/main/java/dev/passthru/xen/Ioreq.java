@@ -40,9 +40,22 @@ record Ioreq(long address, long data, int count, int size, boolean dataIsPointer
 
     /** The vCPU's request if one is waiting (and marks it taken), else null. */
     static @Nullable Ioreq take(MemorySegment page, int vcpu) {
+        return take(page, vcpu, false);
+    }
+
+    /**
+     * As {@link #take}, and also a request an earlier device model took and never answered (it
+     * died): the vCPU still waits for it, so it is carried out again.
+     */
+    static @Nullable Ioreq takeLeft(MemorySegment page, int vcpu) {
+        return take(page, vcpu, true);
+    }
+
+    private static @Nullable Ioreq take(MemorySegment page, int vcpu, boolean orTaken) {
         long slot = (long) vcpu * SLOT;
         int flags = page.get(JAVA_BYTE, slot + FLAGS);
-        if ((flags & STATE_MASK) != READY) {
+        int state = flags & STATE_MASK;
+        if (state != READY && !(orTaken && state == IN_PROCESS)) {
             return null;
         }
         VarHandle.acquireFence();

@@ -15,6 +15,12 @@ public interface IoreqCalls extends AutoCloseable {
     /** A new ioreq server for the domain, without a buffered-ioreq page; its id. */
     int createServer(int domain);
 
+    /**
+     * Checks that the domain still has the server (xendevicemodel_get_ioreq_server_info, asking
+     * for no frames): a restarted device model takes over a server an earlier one made.
+     */
+    void checkServer(int domain, int server);
+
     /** The server's synchronous ioreq page, one 32-byte slot per vCPU, mapped into this process. */
     MemorySegment mapIoreqPage(int domain, int server);
 

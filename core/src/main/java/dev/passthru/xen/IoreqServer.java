@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
@@ -37,6 +38,7 @@ public final class IoreqServer implements AutoCloseable {
     private static final RateLimitedLog LOG = RateLimitedLog.of(IoreqServer.class.getName());
     private static final int MAX_VCPUS = 4096 / Ioreq.SLOT;
     private static final int POLL_MILLIS = 100;
+    private static final int EEXIST = 17;
     private static final long PAGE = 4096;
     /** A string access spans at most this many guest pages (Xen splits reps at page boundaries). */
     private static final int MAX_STRING_PAGES = 2;
@@ -62,17 +64,28 @@ public final class IoreqServer implements AutoCloseable {
     private final Map<Integer, Served> functions = new ConcurrentHashMap<>();
     private final AtomicLong configAccesses = new AtomicLong();
     private final AtomicLong mmioAccesses = new AtomicLong();
-    private final Thread loop;
+    /** Routes found in Xen already (taken over) and routes made again, for a server taken over. */
+    private final AtomicLong routesFound = new AtomicLong();
+    private final AtomicLong routesMade = new AtomicLong();
+    private final boolean takenOver;
+    private volatile Consumer<PassthroughDevice> changed = device -> {
+    };
+    private @Nullable Thread loop;
+    private volatile int leftAnswered;
     private volatile boolean running = true;
     private boolean closed;
 
-    private IoreqServer(IoreqCalls calls, int domain, int server, MemorySegment page) {
+    private IoreqServer(IoreqCalls calls, int domain, int server, MemorySegment page, boolean takenOver) {
         this.calls = calls;
         this.domain = domain;
         this.server = server;
         this.page = page;
-        // Xen writes each vCPU's port into the page when the server is turned on.
-        calls.setServerState(domain, server, true);
+        this.takenOver = takenOver;
+        // Xen writes each vCPU's port into the page when the server is turned on (a server taken
+        // over is on already: its ports are in the page).
+        if (!takenOver) {
+            calls.setServerState(domain, server, true);
+        }
         try {
             for (int vcpu = 0; vcpu < MAX_VCPUS && Ioreq.remotePort(page, vcpu) != 0; vcpu++) {
                 vcpuByPort.put(calls.bindPort(domain, Ioreq.remotePort(page, vcpu)), vcpu);
@@ -83,10 +96,11 @@ public final class IoreqServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             vcpuByPort.keySet().forEach(port -> undo(e, () -> calls.unbindPort(port)));
-            undo(e, () -> calls.setServerState(domain, server, false));
+            if (!takenOver) {
+                undo(e, () -> calls.setServerState(domain, server, false));
+            }
             throw e;
         }
-        loop = Thread.ofPlatform().name("ioreq-d" + domain).daemon().start(this::serveLoop);
     }
 
     /**
@@ -98,7 +112,9 @@ public final class IoreqServer implements AutoCloseable {
         try {
             MemorySegment page = calls.mapIoreqPage(domain, server);
             try {
-                return new IoreqServer(calls, domain, server, page);
+                IoreqServer started = new IoreqServer(calls, domain, server, page, false);
+                started.begin();
+                return started;
             } catch (RuntimeException e) {
                 undo(e, () -> calls.unmapIoreqPage(domain, server));
                 throw e;
@@ -107,6 +123,48 @@ public final class IoreqServer implements AutoCloseable {
             undo(e, () -> calls.destroyServer(domain, server));
             throw e;
         }
+    }
+
+    /**
+     * Takes over the domain's server {@code server}, which an earlier device model made and
+     * which outlived it in Xen, with its page and the functions and ranges routed to it: checks
+     * it is there, maps its page again and binds each vCPU's event channel again (the guest's
+     * ends went back to unbound when the earlier process's ends closed). It does not answer yet:
+     * {@link #serve} the functions first (their routes are found in Xen), then {@link #begin}.
+     * If a step fails, the steps before it are undone; the server is left in Xen.
+     */
+    public static IoreqServer takeOver(IoreqCalls calls, int domain, int server) {
+        calls.checkServer(domain, server);
+        MemorySegment page = calls.mapIoreqPage(domain, server);
+        try {
+            return new IoreqServer(calls, domain, server, page, true);
+        } catch (RuntimeException e) {
+            undo(e, () -> calls.unmapIoreqPage(domain, server));
+            throw e;
+        }
+    }
+
+    /**
+     * Starts answering: first each request a vCPU left waiting while no device model answered
+     * (the guest's vCPU is stopped until it is answered), then events as they come.
+     */
+    public synchronized void begin() {
+        if (loop == null && !closed) {
+            loop = Thread.ofPlatform().name("ioreq-d" + domain).daemon().start(this::serveLoop);
+        }
+    }
+
+    /** Called on the serving thread after a guest access changed what a function shows it (its {@link PassthroughDevice#image}). */
+    public void onChange(Consumer<PassthroughDevice> listener) {
+        changed = listener;
+    }
+
+    /** Of a server taken over: its routes found in Xen as they were, and those made again. */
+    public record TakeOver(long routesFound, long routesMade, int leftAnswered) {
+    }
+
+    public TakeOver takeOver() {
+        return new TakeOver(routesFound.get(), routesMade.get(), leftAnswered);
     }
 
     public int id() {
@@ -122,7 +180,7 @@ public final class IoreqServer implements AutoCloseable {
     public void serve(PassthroughDevice device) {
         int sbdf = XenSbdf.of(device.guestAddress());
         Served served = new Served(device);
-        calls.mapPciFunction(domain, server, device.guestAddress(), true);
+        route(() -> calls.mapPciFunction(domain, server, device.guestAddress(), true));
         functions.put(sbdf, served);
         follow(served);
     }
@@ -206,14 +264,27 @@ public final class IoreqServer implements AutoCloseable {
 
     private void stop() {
         running = false;
+        Thread serving = loop;
+        if (serving == null) {
+            return;
+        }
         try {
-            loop.join(5_000);
+            serving.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
     private void serveLoop() {
+        int left = 0;
+        for (Map.Entry<Integer, Integer> bound : vcpuByPort.entrySet()) {
+            Ioreq request = Ioreq.takeLeft(page, bound.getValue());
+            if (request != null) {
+                answer(bound.getValue(), bound.getKey(), request);
+                left++;
+            }
+        }
+        leftAnswered = left;
         while (running) {
             int port;
             try {
@@ -231,23 +302,28 @@ public final class IoreqServer implements AutoCloseable {
                 continue;
             }
             Ioreq request = Ioreq.take(page, vcpu);
-            if (request == null) {
-                continue;
-            }
-            long data = -1L;
-            try {
-                data = handle(request);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "ioreq of domain %s (%s) not answered: %s", domain, request, e.toString());
-            }
-            Ioreq.answer(page, vcpu, request, data & request.mask());
-            try {
-                calls.notify(port);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "ioreq server of domain %s: notify failed: %s", domain, e.getMessage());
+            if (request != null) {
+                answer(vcpu, port, request);
             }
         }
     }
+
+    /** Carries out the vCPU's request, answers it and wakes the vCPU through its port. */
+    private void answer(int vcpu, int port, Ioreq request) {
+        long data = -1L;
+        try {
+            data = handle(request);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "ioreq of domain %s (%s) not answered: %s", domain, request, e.toString());
+        }
+        Ioreq.answer(page, vcpu, request, data & request.mask());
+        try {
+            calls.notify(port);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "ioreq server of domain %s: notify failed: %s", domain, e.getMessage());
+        }
+    }
+
 
     private long handle(Ioreq request) {
         return switch (request.type()) {
@@ -268,9 +344,11 @@ public final class IoreqServer implements AutoCloseable {
         if (request.read()) {
             return served.device.configRead(offset, request.size());
         }
+        long before = served.device.imageVersion();
         if ((served.device.configWrite(offset, request.size(), (int) request.data()) & PLACEMENT) != 0) {
             follow(served);
         }
+        tellIfChanged(served.device, before);
         return 0;
     }
 
@@ -281,8 +359,10 @@ public final class IoreqServer implements AutoCloseable {
             return -1L;
         }
         served.mmio.incrementAndGet();
+        long before = served.device.imageVersion();
         if (request.dataIsPointer()) {
             string(served.device, request);
+            tellIfChanged(served.device, before);
             return 0;
         }
         if (request.read()) {
@@ -292,7 +372,18 @@ public final class IoreqServer implements AutoCloseable {
         for (int i = 0; i < Math.max(1, request.count()); i++) {
             access(served.device, request.address() + i * step, request.size(), request.data(), true);
         }
+        tellIfChanged(served.device, before);
         return 0;
+    }
+
+    private void tellIfChanged(PassthroughDevice device, long before) {
+        if (device.imageVersion() != before) {
+            try {
+                changed.accept(device);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "domain %s: keeping %s's image failed: %s", domain, device.guestAddress(), e.getMessage());
+            }
+        }
     }
 
     /** One trapped access at guest address {@code address}: the BAR that holds it now answers. */
@@ -387,11 +478,33 @@ public final class IoreqServer implements AutoCloseable {
 
     private boolean claim(GuestRange range, boolean map) {
         try {
-            calls.mapMmioRange(domain, server, range.first(), range.last(), map);
+            if (map) {
+                route(() -> calls.mapMmioRange(domain, server, range.first(), range.last(), true));
+            } else {
+                calls.mapMmioRange(domain, server, range.first(), range.last(), false);
+            }
             return true;
         } catch (NativeCallFailed e) {
             LOG.log(Level.WARNING, "domain %s: %s", domain, e.getMessage());
             return false;
+        }
+    }
+
+    /**
+     * Routes something to the server. On a server taken over, Xen's refusal with EEXIST is
+     * Xen saying it routes that here already (an ioreq server's ranges cannot overlap): found.
+     */
+    private void route(Runnable map) {
+        try {
+            map.run();
+            if (takenOver) {
+                routesMade.incrementAndGet();
+            }
+        } catch (NativeCallFailed e) {
+            if (!takenOver || e.errno() != EEXIST) {
+                throw e;
+            }
+            routesFound.incrementAndGet();
         }
     }
 

@@ -115,6 +115,19 @@ public final class XenGuestDomain implements GuestDomain {
                 throw new InputError(function.address() + ": the reset before attach failed: " + e.getMessage());
             }
         }
+        return described(function, options, done);
+    }
+
+    /** A function an earlier daemon gave the domain: still pciback's, and not reset, since the guest is using it. */
+    @Override
+    public Prepared resume(HostFunction function, SpecOptions options) {
+        notGiven(function, allowUnresettable).ifPresent(why -> {
+            throw new InputError(why);
+        });
+        return described(function, options, "taken over: not reset, the guest is using it");
+    }
+
+    private Prepared described(HostFunction function, SpecOptions options, String done) {
         hypervisor.describe(function.address(), new XenHypervisor.Facts(options.effectiveRdmPolicy(), msixTableBar(function)));
         return new Prepared(done, XenHostInterrupts.of(function.config()));
     }

@@ -56,6 +56,43 @@ public final class XenHypervisor implements Hypervisor {
     private record MsiBinding(long address, int data) {
     }
 
+    /**
+     * What this class made in Xen for one domain, as plain data: kept by a daemon so that the
+     * one started after it died can {@link #resume} the domain.
+     */
+    public record Held(List<String> assigned, List<MmioRange> mmio, List<Ports> ports, List<HeldPirq> pirqs,
+                       List<HeldIntx> intx, List<HeldMsi> msi) {
+
+        public record Ports(int guestPort, int machinePort, int count) {
+        }
+
+        public record HeldPirq(int number, int gsi, String source, List<String> holders) {
+        }
+
+        public record HeldIntx(int pirq, String guest, int pin) {
+        }
+
+        public record HeldMsi(int pirq, long address, int data) {
+        }
+    }
+
+    /**
+     * How a take-over went: entries kept that were asked for again and found (no hypercall),
+     * entries asked for that were not kept (made), entries kept that nothing asked for or that
+     * stood in the way of what was (removed), and the removals Xen refused.
+     */
+    public record Resumed(int adopted, int remade, int removed, List<String> failures) {
+    }
+
+    /** A domain being taken over: the kept entries not asked for again yet, and the counts. */
+    private static final class Resuming {
+        final Set<String> unconfirmed = new HashSet<>();
+        int adopted;
+        int remade;
+        int removed;
+        final List<String> failures = new ArrayList<>();
+    }
+
     private static final int EOPNOTSUPP = 95;
     /** A function nobody described: xl's default RDM policy, and no MSI-X table known. */
     private static final Facts UNDESCRIBED = new Facts(RdmPolicy.RELAXED, 0);
@@ -71,6 +108,7 @@ public final class XenHypervisor implements Hypervisor {
     private final Map<Integer, Map<Integer, Set<IntxBinding>>> intx = new HashMap<>();
     private final Map<Integer, Map<Integer, MsiBinding>> msi = new HashMap<>();
     private final AtomicLong mappingCalls = new AtomicLong();
+    private final Map<Integer, Resuming> resuming = new HashMap<>();
 
     public XenHypervisor(XenControl xen, long framesPerCall) {
         if (framesPerCall < 1) {
@@ -96,6 +134,176 @@ public final class XenHypervisor implements Hypervisor {
         pirqs.remove(domain);
         intx.remove(domain);
         msi.remove(domain);
+        resuming.remove(domain);
+    }
+
+    /** What was made for {@code domain} and is held now, to be kept (see {@link Held}). */
+    public synchronized Held held(int domain) {
+        List<String> owned = new ArrayList<>();
+        assigned.forEach((machine, owner) -> {
+            if (owner == domain) {
+                owned.add(machine.toString());
+            }
+        });
+        List<Held.Ports> ports = portMappings.getOrDefault(domain, Set.of()).stream()
+                .map(p -> new Held.Ports(p.get(0), p.get(1), p.get(2))).toList();
+        List<Held.HeldPirq> held = pirqs.getOrDefault(domain, Map.of()).values().stream()
+                .map(p -> new Held.HeldPirq(p.number(), p.gsi(), p.source(), p.holders().stream().map(PciAddress::toString).sorted()
+                        .toList())).toList();
+        List<Held.HeldIntx> pins = new ArrayList<>();
+        intx.getOrDefault(domain, Map.of()).forEach((pirq, bindings) -> bindings.forEach(b ->
+                pins.add(new Held.HeldIntx(pirq, b.guest().toString(), b.pin()))));
+        List<Held.HeldMsi> messages = new ArrayList<>();
+        msi.getOrDefault(domain, Map.of()).forEach((pirq, m) -> messages.add(new Held.HeldMsi(pirq, m.address(), m.data())));
+        return new Held(owned, List.copyOf(mappings.getOrDefault(domain, List.of())), ports, held, pins, messages);
+    }
+
+    /**
+     * Takes over what an earlier device model made in Xen for {@code domain} and kept: it is
+     * taken as held (no hypercall) but unconfirmed. Until {@link #finishResume}, a call for an
+     * entry held and unconfirmed confirms it without a hypercall; a call for something else is
+     * made, after removing for real an unconfirmed entry in its way (a mapping over the same
+     * frames, the pirq's other message). Those left unconfirmed at the end are removed.
+     */
+    public synchronized void resume(int domain, Held held) {
+        Resuming r = new Resuming();
+        for (String machine : held.assigned()) {
+            assigned.put(PciAddress.parse(machine), domain);
+            r.unconfirmed.add(assignKey(PciAddress.parse(machine)));
+        }
+        for (MmioRange range : held.mmio()) {
+            mappings.computeIfAbsent(domain, d -> new ArrayList<>()).add(range);
+            r.unconfirmed.add(mmioKey(range));
+        }
+        for (Held.Ports p : held.ports()) {
+            portMappings.computeIfAbsent(domain, d -> new HashSet<>()).add(List.of(p.guestPort(), p.machinePort(), p.count()));
+            r.unconfirmed.add(portsKey(p.guestPort(), p.machinePort(), p.count()));
+        }
+        for (Held.HeldPirq p : held.pirqs()) {
+            Set<PciAddress> holders = new HashSet<>();
+            p.holders().forEach(h -> holders.add(PciAddress.parse(h)));
+            pirqs.computeIfAbsent(domain, d -> new LinkedHashMap<>()).put(p.number(), new Pirq(p.number(), p.gsi(), p.source(), holders));
+            holders.forEach(h -> r.unconfirmed.add(pirqKey(p.number(), h)));
+        }
+        for (Held.HeldIntx b : held.intx()) {
+            IntxBinding binding = new IntxBinding(PciAddress.parse(b.guest()), b.pin());
+            intx.computeIfAbsent(domain, d -> new HashMap<>()).computeIfAbsent(b.pirq(), p -> new HashSet<>()).add(binding);
+            r.unconfirmed.add(intxKey(b.pirq(), binding));
+        }
+        for (Held.HeldMsi m : held.msi()) {
+            msi.computeIfAbsent(domain, d -> new HashMap<>()).put(m.pirq(), new MsiBinding(m.address(), m.data()));
+            r.unconfirmed.add(msiKey(m.pirq()));
+        }
+        resuming.put(domain, r);
+    }
+
+    /**
+     * Ends the take-over of {@code domain}: every entry kept that nothing asked for again is
+     * removed for real, bindings before pirqs before mappings before assignments; a removal Xen
+     * refuses is a failure and the rest go on.
+     */
+    public synchronized Resumed finishResume(int domain) {
+        Resuming r = resuming.remove(domain);
+        if (r == null) {
+            return new Resumed(0, 0, 0, List.of());
+        }
+        for (Map.Entry<Integer, MsiBinding> m : List.copyOf(msi.getOrDefault(domain, Map.of()).entrySet())) {
+            if (r.unconfirmed.contains(msiKey(m.getKey()))) {
+                drop(r, () -> unbindMsi(domain, m.getKey()));
+            }
+        }
+        for (Map.Entry<Integer, Set<IntxBinding>> e : List.copyOf(intx.getOrDefault(domain, Map.of()).entrySet())) {
+            for (IntxBinding b : List.copyOf(e.getValue())) {
+                if (r.unconfirmed.contains(intxKey(e.getKey(), b))) {
+                    drop(r, () -> unbindIntx(domain, e.getKey(), b.guest(), b.pin()));
+                }
+            }
+        }
+        for (Pirq p : List.copyOf(pirqs.getOrDefault(domain, Map.of()).values())) {
+            for (PciAddress holder : List.copyOf(p.holders())) {
+                if (r.unconfirmed.contains(pirqKey(p.number(), holder))) {
+                    drop(r, () -> unmapPirq(domain, holder, p.number()));
+                }
+            }
+        }
+        for (List<Integer> p : List.copyOf(portMappings.getOrDefault(domain, Set.of()))) {
+            if (r.unconfirmed.contains(portsKey(p.get(0), p.get(1), p.get(2)))) {
+                drop(r, () -> unmapIoPorts(domain, p.get(0), p.get(1), p.get(2)));
+            }
+        }
+        for (MmioRange range : List.copyOf(mappings.getOrDefault(domain, List.of()))) {
+            if (r.unconfirmed.contains(mmioKey(range))) {
+                drop(r, () -> unmapMmio(domain, range));
+            }
+        }
+        for (Map.Entry<PciAddress, Integer> a : List.copyOf(assigned.entrySet())) {
+            if (a.getValue() == domain && r.unconfirmed.contains(assignKey(a.getKey()))) {
+                drop(r, () -> deassignDevice(domain, a.getKey()));
+            }
+        }
+        return new Resumed(r.adopted, r.remade, r.removed, List.copyOf(r.failures));
+    }
+
+    /** Removes a kept entry for real while taking over; counted, or its failure kept. */
+    private static void drop(Resuming r, Runnable removal) {
+        try {
+            removal.run();
+            r.removed++;
+        } catch (HypervisorException e) {
+            r.failures.add("removing what nothing kept explains: " + e.getMessage());
+        }
+    }
+
+    /** While taking over: whether {@code key} was kept and not asked for yet, and is now confirmed. */
+    private boolean confirmed(int domain, String key) {
+        Resuming r = resuming.get(domain);
+        if (r != null && r.unconfirmed.remove(key)) {
+            r.adopted++;
+            return true;
+        }
+        return false;
+    }
+
+    /** While taking over: {@code key} was kept and not asked for yet, and stands in the way: removed for real first. */
+    private void clearKept(int domain, String key, Runnable removal) {
+        Resuming r = resuming.get(domain);
+        if (r != null && r.unconfirmed.contains(key)) {
+            removal.run();
+            r.unconfirmed.remove(key);
+            r.removed++;
+        }
+    }
+
+    /** While taking over: a call that was not kept was made. */
+    private void made(int domain) {
+        Resuming r = resuming.get(domain);
+        if (r != null) {
+            r.remade++;
+        }
+    }
+
+    private static String assignKey(PciAddress machine) {
+        return "assign " + machine;
+    }
+
+    private static String mmioKey(MmioRange range) {
+        return "mmio " + range;
+    }
+
+    private static String portsKey(int guest, int machine, int count) {
+        return "ports " + guest + " " + machine + " " + count;
+    }
+
+    private static String pirqKey(int pirq, PciAddress holder) {
+        return "pirq " + pirq + " " + holder;
+    }
+
+    private static String intxKey(int pirq, IntxBinding binding) {
+        return "intx " + pirq + " " + binding.guest() + " " + binding.pin();
+    }
+
+    private static String msiKey(int pirq) {
+        return "msi " + pirq;
     }
 
     /**
@@ -145,6 +353,9 @@ public final class XenHypervisor implements Hypervisor {
     public synchronized void assignDevice(int domain, PciAddress machine) {
         String op = "assign_device";
         Supplier<String> args = () -> "domain " + domain + ", " + machine;
+        if (confirmed(domain, assignKey(machine))) {
+            return;
+        }
         Integer owner = assigned.get(machine);
         if (owner != null) {
             throw new HypervisorException(op, args.get(), "already assigned to domain " + owner);
@@ -157,6 +368,7 @@ public final class XenHypervisor implements Hypervisor {
                     ? ": the domain has no IOMMU context (give it passthrough=\"enabled\" in its xl config)" : ""));
         }
         assigned.put(machine, domain);
+        made(domain);
     }
 
     @Override
@@ -176,7 +388,15 @@ public final class XenHypervisor implements Hypervisor {
     public synchronized void mapMmio(int domain, MmioRange range) {
         String op = "map_mmio";
         Supplier<String> args = () -> "domain " + domain + ", " + range;
+        if (confirmed(domain, mmioKey(range))) {
+            return;
+        }
         List<MmioRange> made = mappings.computeIfAbsent(domain, d -> new ArrayList<>());
+        for (MmioRange other : List.copyOf(made)) {
+            if (range.guestFrame() < other.guestFrame() + other.frames() && other.guestFrame() < range.guestFrame() + range.frames()) {
+                clearKept(domain, mmioKey(other), () -> unmapMmio(domain, other));
+            }
+        }
         for (MmioRange other : made) {
             if (range.guestFrame() < other.guestFrame() + other.frames() && other.guestFrame() < range.guestFrame() + range.frames()) {
                 throw new HypervisorException(op, args.get(), "guest frames overlap the mapping " + other);
@@ -202,6 +422,7 @@ public final class XenHypervisor implements Hypervisor {
             throw failed;
         }
         made.add(range);
+        made(domain);
     }
 
     @Override
@@ -231,7 +452,16 @@ public final class XenHypervisor implements Hypervisor {
         String op = "map_ioports";
         Supplier<String> args = () -> String.format("domain %d, guest 0x%x, machine 0x%x, %d ports", domain, guestPort, machinePort, count);
         List<Integer> key = List.of(guestPort, machinePort, count);
+        if (confirmed(domain, portsKey(guestPort, machinePort, count))) {
+            return;
+        }
         Set<List<Integer>> made = portMappings.computeIfAbsent(domain, d -> new HashSet<>());
+        for (List<Integer> other : List.copyOf(made)) {
+            if (guestPort < other.get(0) + other.get(2) && other.get(0) < guestPort + count) {
+                clearKept(domain, portsKey(other.get(0), other.get(1), other.get(2)),
+                        () -> unmapIoPorts(domain, other.get(0), other.get(1), other.get(2)));
+            }
+        }
         for (List<Integer> other : made) {
             if (guestPort < other.get(0) + other.get(2) && other.get(0) < guestPort + count) {
                 throw new HypervisorException(op, args.get(), String.format("guest ports overlap 0x%x-0x%x",
@@ -247,6 +477,7 @@ public final class XenHypervisor implements Hypervisor {
             throw failed;
         }
         made.add(key);
+        made(domain);
     }
 
     @Override
@@ -270,6 +501,11 @@ public final class XenHypervisor implements Hypervisor {
         owned(op, args, domain, machine);
         Map<Integer, Pirq> held = pirqs.computeIfAbsent(domain, d -> new LinkedHashMap<>());
         for (Pirq p : held.values()) {
+            if (p.gsi() == gsi && confirmed(domain, pirqKey(p.number(), machine))) {
+                return p.number();
+            }
+        }
+        for (Pirq p : held.values()) {
             if (p.gsi() == gsi) {
                 if (!p.holders().add(machine)) {
                     throw new HypervisorException(op, args.get(), "the function already holds pirq " + p.number());
@@ -286,6 +522,7 @@ public final class XenHypervisor implements Hypervisor {
             throw failed;
         }
         held.put(pirq, new Pirq(pirq, gsi, "gsi " + gsi, new HashSet<>(Set.of(machine))));
+        made(domain);
         return pirq;
     }
 
@@ -299,18 +536,30 @@ public final class XenHypervisor implements Hypervisor {
             throw new HypervisorException(op, args.get(), "the function's MSI-X table address is not known");
         }
         String source = (msix ? "msix " : "msi ") + machine + " entry " + entry;
+        int wanted = MsiFlags.requestedPirq(address, data);
+        for (Pirq p : List.copyOf(pirqs.getOrDefault(domain, Map.of()).values())) {
+            if (p.source().equals(source) && (wanted <= 0 || wanted == p.number()) && confirmed(domain, pirqKey(p.number(), machine))) {
+                return p.number();
+            }
+            if (p.source().equals(source) || p.number() == wanted) {
+                for (PciAddress holder : List.copyOf(p.holders())) {
+                    clearKept(domain, msiKey(p.number()), () -> unbindMsi(domain, p.number()));
+                    clearKept(domain, pirqKey(p.number(), holder), () -> unmapPirq(domain, holder, p.number()));
+                }
+            }
+        }
         for (Pirq p : pirqs.getOrDefault(domain, Map.of()).values()) {
             if (p.source().equals(source)) {
                 throw new HypervisorException(op, args.get(), "the entry already has pirq " + p.number());
             }
         }
-        int wanted = MsiFlags.requestedPirq(address, data);
         if (wanted > 0 && pirqs.getOrDefault(domain, Map.of()).containsKey(wanted)) {
             throw new HypervisorException(op, args.get(), "the guest asked for pirq " + wanted + ", which is already mapped");
         }
         int pirq = call(op, args, () -> xen.mapPirqMsi(domain, wanted > 0 ? wanted : XenControl.ANY_PIRQ, machine.bus(),
                 machine.devfn(), msix ? entry : 0, table));
         pirqs.computeIfAbsent(domain, d -> new LinkedHashMap<>()).put(pirq, new Pirq(pirq, -1, source, new HashSet<>(Set.of(machine))));
+        made(domain);
         return pirq;
     }
 
@@ -355,6 +604,14 @@ public final class XenHypervisor implements Hypervisor {
             throw new HypervisorException(op, args.get(), "no such pin (1-4: INTA-INTD)");
         }
         IntxBinding binding = new IntxBinding(guest, pin);
+        if (confirmed(domain, intxKey(pirq, binding))) {
+            return;
+        }
+        for (Map.Entry<Integer, Set<IntxBinding>> other : List.copyOf(intx.getOrDefault(domain, Map.of()).entrySet())) {
+            if (other.getValue().contains(binding)) {
+                clearKept(domain, intxKey(other.getKey(), binding), () -> unbindIntx(domain, other.getKey(), guest, pin));
+            }
+        }
         for (Map.Entry<Integer, Set<IntxBinding>> other : intx.getOrDefault(domain, Map.of()).entrySet()) {
             if (other.getValue().contains(binding)) {
                 throw new HypervisorException(op, args.get(), "the guest pin is already bound to pirq " + other.getKey());
@@ -362,6 +619,7 @@ public final class XenHypervisor implements Hypervisor {
         }
         perform(op, args, () -> xen.bindPciIrq(domain, pirq, guest.bus(), guest.device(), pin - 1));
         intx.computeIfAbsent(domain, d -> new HashMap<>()).computeIfAbsent(pirq, p -> new HashSet<>()).add(binding);
+        made(domain);
     }
 
     @Override
@@ -387,6 +645,11 @@ public final class XenHypervisor implements Hypervisor {
         if (p.gsi() >= 0) {
             throw new HypervisorException(op, args.get(), "no such MSI pirq in the domain");
         }
+        MsiBinding kept = msi.getOrDefault(domain, Map.of()).get(pirq);
+        if (kept != null && kept.equals(new MsiBinding(address, data)) && confirmed(domain, msiKey(pirq))) {
+            return;
+        }
+        clearKept(domain, msiKey(pirq), () -> unbindMsi(domain, pirq));
         if (bound(msi, domain, pirq)) {
             throw new HypervisorException(op, args.get(), "the pirq is already bound");
         }
@@ -395,6 +658,7 @@ public final class XenHypervisor implements Hypervisor {
         }
         perform(op, args, () -> xen.updateMsiIrq(domain, MsiFlags.vector(data), pirq, MsiFlags.of(address, data)));
         msi.computeIfAbsent(domain, d -> new HashMap<>()).put(pirq, new MsiBinding(address, data));
+        made(domain);
     }
 
     @Override

@@ -65,6 +65,9 @@ final class FakeIoreqCalls implements IoreqCalls {
     private final BlockingQueue<Integer> signalled = new LinkedBlockingQueue<>();
     private final BlockingQueue<Integer> answered = new LinkedBlockingQueue<>();
     private int nextServer = SERVER;
+    /** Threads that waited for events, and those of them whose process {@link #processDied}: they get none again. */
+    private final Set<Thread> waiters = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Thread> dead = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private String failing;
     private int remotePort = REMOTE_PORT;
 
@@ -127,6 +130,46 @@ final class FakeIoreqCalls implements IoreqCalls {
         call("create " + domain, "xendevicemodel_create_ioreq_server", domain);
         servers.put(nextServer, new Server());
         return nextServer++;
+    }
+
+    @Override
+    public synchronized void checkServer(int domain, int server) {
+        String line = "info " + server;
+        call(line, "xendevicemodel_get_ioreq_server_info", domain);
+        server(server, "xendevicemodel_get_ioreq_server_info", line);
+    }
+
+    /**
+     * The device model's process died: its event channel ports and mappings went with it, and the
+     * server, its page and what is routed to it stay in Xen.
+     */
+    synchronized void processDied() {
+        bound.clear();
+        signalled.clear();
+        dead.addAll(waiters);
+    }
+
+    /**
+     * A vCPU's access left waiting in its slot, as when the device model died before answering;
+     * {@link #awaitAnswer} then waits for a server to answer it.
+     */
+    void leaveWaiting(int type, long address, int size, long data, boolean read) {
+        page.set(JAVA_LONG, 0, address);
+        page.set(JAVA_LONG, 8, data);
+        page.set(JAVA_INT, 16, 1);
+        page.set(JAVA_INT, 20, size);
+        page.set(JAVA_BYTE, 31, (byte) type);
+        page.set(JAVA_BYTE, 30, (byte) (1 | (read ? 0x20 : 0)));
+    }
+
+    /** The data of the answer to the access left waiting, once a server answered it. */
+    long awaitAnswer() throws InterruptedException {
+        Integer port = answered.poll(10, TimeUnit.SECONDS);
+        if (port == null || (page.get(JAVA_BYTE, 30) & 0xf) != 3) {
+            throw new AssertionError("the waiting access was not answered");
+        }
+        page.set(JAVA_BYTE, 30, (byte) 0);
+        return page.get(JAVA_LONG, 8);
     }
 
     @Override
@@ -235,6 +278,11 @@ final class FakeIoreqCalls implements IoreqCalls {
     @Override
     public int pending(int timeoutMillis) {
         try {
+            if (dead.contains(Thread.currentThread())) {
+                Thread.sleep(timeoutMillis);
+                return -1;
+            }
+            waiters.add(Thread.currentThread());
             Integer port = signalled.poll(timeoutMillis, TimeUnit.MILLISECONDS);
             return port == null ? -1 : port;
         } catch (InterruptedException e) {

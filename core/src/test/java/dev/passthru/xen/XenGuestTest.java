@@ -67,7 +67,7 @@ class XenGuestTest {
         Map<String, String> files = Map.of(
                 "acfg", machine.guestConfig("a", full, GUEST_MEMORY, "pt.edu pt.power pt.rom pt.lspci pt.hostile pt.stay iomem=relaxed", alone).toString(),
                 "bcfg", machine.guestConfig("b", full, GUEST_MEMORY, "pt.rom pt.lspci", xenPtWithEdu).toString(),
-                "ccfg", machine.guestConfig("c", lean, GUEST_MEMORY, "pci=nomsi", alone).toString(),
+                "ccfg", machine.guestConfig("c", lean, GUEST_MEMORY, "pci=nomsi pt.crash", alone).toString(),
                 "dcfg", machine.guestConfig("d", lean, GUEST_MEMORY, "pci=nomsi", xenPt).toString(),
                 "jit", JIT);
         Path dom0 = machine.dom0Image(resource("drivers-scenario"), files);
@@ -130,7 +130,17 @@ class XenGuestTest {
         assertThat(a.log()).contains("PT-GUEST-POWER D3", "PT-GUEST-POWER D0", "PT-GUEST-HOSTILE done; 0 of 260 table writes failed");
         String serveC = sections.get("PT-SERVE-C");
         String ctlC = sections.get("PT-CTL-C");
-        assertThat(serveC).contains("passthru daemon: serving Xen domains; listening on /run/ptd/control.sock");
+        String serveC2 = sections.get("PT-SERVE-C2");
+        assertThat(serveC).contains("passthru daemon: serving Xen domains (0 taken over from /run/ptd/state)")
+                .as("killed by SIGKILL").contains("PT-SERVE-END 137");
+        assertThat(serveC2).as("the daemon started after the kill took the domain and its ioreq server over, Xen as kept")
+                .contains("passthru daemon: serving Xen domains (1 taken over from /run/ptd/state)")
+                .containsPattern("passthru daemon: domain \\d+ \\(c\\) taken over in \\d+ ms: ioreq server \\d+, \\d+ vCPU\\(s\\), "
+                        + "2 function\\(s\\); in Xen [1-9]\\d* entr\\(ies\\) found, 0 made again, 0 removed; routes to the server "
+                        + "[1-9]\\d* found, 0 made again");
+        assertThat(c.log()).as("the guest's I/O went on across the kill and the restart and read back unchanged")
+                .containsPattern("PT-GUEST-CRASH-IO rounds \\d+ stall [0-9.]+ wrote (\\w+) read \\1");
+        assertThat(c.log()).as("its config read waited while no daemon answered").contains("PT-GUEST-STALL");
         assertThat(ctlC).as("pci-attach to the paused domain, pci-list, list, the slot table in xenstore")
                 .contains("05.0 0000:00:04.0", "06.0 0000:01:00.0", "PT-VSLOTS 0x5;0x6;")
                 .containsPattern("(?m)^c\\s+\\d+\\s+2 paused$");
@@ -138,7 +148,7 @@ class XenGuestTest {
                 .containsPattern("(?m)^passthru: domain \\d+ \\(c\\) is not paused: hot-plug into a running HVM guest needs its "
                         + "ACPI hot-plug controller, which qemu-xen owns and passthru cannot drive; .*$")
                 .contains("PT-CTL-RC 2");
-        assertThat(serveC).as("the guest powered off; the daemon, unasked, detached both functions cleanly")
+        assertThat(serveC2).as("the guest powered off; the new daemon, unasked, detached both functions cleanly")
                 .containsPattern("passthru daemon: domain \\d+ \\(c\\) is gone: 2 function\\(s\\) detached, 2 clean");
         assertThat(ctlC).as("the domain is gone from the daemon too").contains("passthru: no Xen domain 'c' (xl list shows them)");
 

@@ -8,6 +8,7 @@ import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.SpecParser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -29,12 +30,13 @@ class XenPlaneTest {
     private final StringWriter log = new StringWriter();
     private final XenPlane plane;
 
-    XenPlaneTest() {
+    XenPlaneTest(@TempDir Path stateDir) {
         store.write("/local/domain/0/name", "Domain-0");
         store.write("/local/domain/1/name", "web");
         store.write("/local/domain/2/name", "db");
         xen.paused.add(2);
-        plane = new XenPlane(xen, calls, store, new FakeXenStore(), Path.of("/nonexistent"), 4096, new PrintWriter(log));
+        plane = new XenPlane(xen, calls, store, new FakeXenStore(), Path.of("/nonexistent"), stateDir, 4096,
+                new PrintWriter(log));
     }
 
     @AfterEach
