@@ -16,8 +16,8 @@ public interface IoreqCalls extends AutoCloseable {
     int createServer(int domain);
 
     /**
-     * Checks that the domain still has the server (xendevicemodel_get_ioreq_server_info, asking
-     * for no frames): a restarted device model takes over a server an earlier one made.
+     * Checks that the domain still has the server, on, and that this domain emulates it: a
+     * restarted device model takes over a server an earlier one made.
      */
     void checkServer(int domain, int server);
 

@@ -134,9 +134,9 @@ final class FakeIoreqCalls implements IoreqCalls {
 
     @Override
     public synchronized void checkServer(int domain, int server) {
-        String line = "info " + server;
-        call(line, "xendevicemodel_get_ioreq_server_info", domain);
-        server(server, "xendevicemodel_get_ioreq_server_info", line);
+        String line = "check " + server;
+        call(line, "xendevicemodel_set_ioreq_server_state", domain);
+        server(server, "xendevicemodel_set_ioreq_server_state", line);
     }
 
     /**

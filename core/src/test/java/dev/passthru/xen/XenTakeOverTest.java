@@ -137,7 +137,7 @@ class XenTakeOverTest {
         assertThat(xen.calls.subList(hypercalls, xen.calls.size())).as("no hypercall for what Xen holds already").isEmpty();
         assertThat(xen.held()).isEqualTo(heldBefore);
         List<String> takeOver = calls.calls.subList(ioreqCalls, calls.calls.size());
-        assertThat(takeOver).contains("info " + FakeIoreqCalls.SERVER, "map page " + FakeIoreqCalls.SERVER,
+        assertThat(takeOver).contains("check " + FakeIoreqCalls.SERVER, "map page " + FakeIoreqCalls.SERVER,
                 "bind " + FakeIoreqCalls.REMOTE_PORT).noneMatch(c -> c.startsWith("create") || c.equals("on"));
         JsonNode shown = second.handle(new Request.Show("db"));
         assertThat(shown.path("takenOver").path("xenFound").asInt()).as("assignment, mapping, pirq and binding found").isGreaterThanOrEqualTo(4);
