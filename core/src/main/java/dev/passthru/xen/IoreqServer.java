@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -71,7 +72,7 @@ public final class IoreqServer implements AutoCloseable {
     private volatile Consumer<PassthroughDevice> changed = device -> {
     };
     private @Nullable Thread loop;
-    private volatile int leftAnswered;
+    private final AtomicInteger leftAnswered = new AtomicInteger();
     private volatile boolean running = true;
     private boolean closed;
 
@@ -164,7 +165,7 @@ public final class IoreqServer implements AutoCloseable {
     }
 
     public TakeOver takeOver() {
-        return new TakeOver(routesFound.get(), routesMade.get(), leftAnswered);
+        return new TakeOver(routesFound.get(), routesMade.get(), leftAnswered.get());
     }
 
     public int id() {
@@ -276,15 +277,13 @@ public final class IoreqServer implements AutoCloseable {
     }
 
     private void serveLoop() {
-        int left = 0;
         for (Map.Entry<Integer, Integer> bound : vcpuByPort.entrySet()) {
             Ioreq request = Ioreq.takeLeft(page, bound.getValue());
             if (request != null) {
+                leftAnswered.incrementAndGet();
                 answer(bound.getValue(), bound.getKey(), request);
-                left++;
             }
         }
-        leftAnswered = left;
         while (running) {
             int port;
             try {
