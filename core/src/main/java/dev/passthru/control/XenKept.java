@@ -10,6 +10,7 @@ import dev.passthru.xen.XenHypervisor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -48,8 +49,7 @@ record XenKept(int domain, String name, int server, List<Attach> attaches, XenHy
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
         try {
             Files.write(partial, JSON.writeValueAsBytes(this));
-            Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("what is kept of a domain is always JSON", e);
         } catch (IOException e) {

@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The daemon on a Xen host ({@code passthru daemon --hypervisor xen}): the VMs are the domains
@@ -227,7 +228,7 @@ public final class XenPlane implements Plane {
     }
 
     private static Set<Integer> slots(Vm vm) {
-        Set<Integer> slots = new java.util.TreeSet<>();
+        Set<Integer> slots = new TreeSet<>();
         vm.bus().devices().forEach(d -> slots.add(d.guestAddress().device()));
         return slots;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.passthru.Fixtures;
 import dev.passthru.control.Request;
 import dev.passthru.control.XenPlane;
+import dev.passthru.host.ContractSources;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.spec.SpecParser;
 import org.junit.jupiter.api.AfterEach;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,7 +54,7 @@ class XenTakeOverTest {
         xen.paused.add(1);
         sysfs = dir.resolve("sysfs");
         state = dir.resolve("state");
-        copy(Fixtures.sysfs(), sysfs);
+        ContractSources.copy(Fixtures.sysfs(), sysfs);
         Path function = sysfs.resolve("devices").resolve(NVME);
         Files.writeString(function.resolve("driver.name"), "pciback\n");
         Files.writeString(function.resolve("reset"), "");
@@ -63,19 +63,6 @@ class XenTakeOverTest {
     @AfterEach
     void close() {
         planes.getLast().close();
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
     }
 
     private XenPlane daemon() {
