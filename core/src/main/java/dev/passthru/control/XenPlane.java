@@ -313,7 +313,7 @@ public final class XenPlane implements Plane {
             publish(domain, s.vm);
             keep(domain, s);
             server.begin();
-            s.takenOver = new TakenOver((System.nanoTime() - start) / 1e6, resumed, server.takeOver());
+            s.takenOver = new TakenOver((System.nanoTime() - start) / 1e6, resumed, server.takeOverCounts());
             s.vm.events().forEach(e -> say("domain %d (%s): %s", domain, kept.name(), e));
             resumed.failures().forEach(f -> say("domain %d (%s): take-over: %s", domain, kept.name(), f));
             say("domain %d (%s) taken over in %.0f ms: ioreq server %d, %d vCPU(s), %d function(s); in Xen %d entr(ies) found, "
@@ -469,7 +469,7 @@ public final class XenPlane implements Plane {
         s.map(x -> x.takenOver).ifPresent(t -> doc.set("takenOver", JSON.createObjectNode().put("millis", t.millis())
                 .put("xenFound", t.xen().adopted()).put("xenMadeAgain", t.xen().remade()).put("xenRemoved", t.xen().removed())
                 .put("routesFound", t.ioreq().routesFound()).put("routesMadeAgain", t.ioreq().routesMade())
-                .put("waitingAnswered", s.get().server.takeOver().leftAnswered())));
+                .put("waitingAnswered", s.get().server.takeOverCounts().leftAnswered())));
         return doc;
     }
 

@@ -164,7 +164,7 @@ public final class IoreqServer implements AutoCloseable {
     public record TakeOver(long routesFound, long routesMade, int leftAnswered) {
     }
 
-    public TakeOver takeOver() {
+    public TakeOver takeOverCounts() {
         return new TakeOver(routesFound.get(), routesMade.get(), leftAnswered.get());
     }
 
