@@ -4,7 +4,11 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
@@ -39,6 +43,10 @@ public final class ForeignUnixSockets implements UnixSockets {
     private static final int MAX_FDS = 16;
     private static final long CMSG_HEADER = 16;
     private static final int SUN_PATH = 108;
+    private static final int BACKLOG = 8;
+    private static final int EADDRINUSE = 98;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
 
     private static final long MSG_AT = 0;
     private static final long MSG_NAME = 0;
@@ -56,6 +64,9 @@ public final class ForeignUnixSockets implements UnixSockets {
     private static final MethodHandle SOCKETPAIR = function("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SOCKET = function("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle CONNECT = function("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle BIND = function("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle LISTEN = function("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle ACCEPT4 = function("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
     private static final MethodHandle RECVMSG = function("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle SENDMSG = function("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle CLOSE = function("close", JAVA_INT, JAVA_INT);
@@ -81,19 +92,12 @@ public final class ForeignUnixSockets implements UnixSockets {
 
     @Override
     public int connect(String path) {
-        byte[] name = path.getBytes(StandardCharsets.UTF_8);
-        if (name.length >= SUN_PATH) {
-            throw new IllegalArgumentException(path + ": longer than a unix socket path may be (107 bytes)");
-        }
         CallMemory memory = CallMemory.current();
         try {
             int fd = memory.check((int) SOCKET.invokeExact(memory.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
                     "socket", "AF_UNIX");
-            MemorySegment address = memory.scratch(2 + SUN_PATH);
-            address.fill((byte) 0);
-            address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
-            MemorySegment.copy(name, 0, address, JAVA_BYTE, 2, name.length);
-            int result = (int) CONNECT.invokeExact(memory.state(), fd, address, 2 + name.length + 1);
+            MemorySegment address = address(memory, path);
+            int result = (int) CONNECT.invokeExact(memory.state(), fd, address, (int) address.byteSize());
             if (result < 0) {
                 int errno = memory.errno();
                 close(fd);
@@ -103,6 +107,71 @@ public final class ForeignUnixSockets implements UnixSockets {
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
+    }
+
+    @Override
+    public int listen(String path) {
+        Path file = Path.of(path);
+        try {
+            if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                if (!isSocket(file)) {
+                    throw new NativeCallFailed("bind", path + " (not a socket, left alone)", EADDRINUSE);
+                }
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new NativeCallFailed("bind", path + " (" + e.getMessage() + ")", EADDRINUSE);
+        }
+        CallMemory memory = CallMemory.current();
+        try {
+            int fd = memory.check((int) SOCKET.invokeExact(memory.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
+                    "socket", "AF_UNIX");
+            MemorySegment address = address(memory, path);
+            int result = (int) BIND.invokeExact(memory.state(), fd, address, (int) address.byteSize());
+            if (result >= 0) {
+                result = (int) LISTEN.invokeExact(memory.state(), fd, BACKLOG);
+            }
+            if (result < 0) {
+                int errno = memory.errno();
+                close(fd);
+                throw new NativeCallFailed("bind", path, errno);
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    private static boolean isSocket(Path file) throws IOException {
+        Object mode = Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        return mode instanceof Integer bits && (bits & S_IFMT) == S_IFSOCK;
+    }
+
+    @Override
+    public int accept(int listener) {
+        CallMemory memory = CallMemory.current();
+        int fd;
+        try {
+            do {
+                fd = (int) ACCEPT4.invokeExact(memory.state(), listener, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
+            } while (fd < 0 && memory.errno() == EINTR);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        return memory.check(fd, "accept", "fd " + listener);
+    }
+
+    /** A sockaddr_un for {@code path} in the thread's scratch, as long as it needs to be. */
+    private static MemorySegment address(CallMemory memory, String path) {
+        byte[] name = path.getBytes(StandardCharsets.UTF_8);
+        if (name.length >= SUN_PATH) {
+            throw new IllegalArgumentException(path + ": longer than a unix socket path may be (107 bytes)");
+        }
+        MemorySegment address = memory.scratch(2 + SUN_PATH).asSlice(0, 2 + name.length + 1);
+        address.fill((byte) 0);
+        address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
+        MemorySegment.copy(name, 0, address, JAVA_BYTE, 2, name.length);
+        return address;
     }
 
     @Override

@@ -23,6 +23,15 @@ public interface UnixSockets {
     int connect(String path);
 
     /**
+     * A stream socket listening at {@code path}, which is replaced if a socket file is there
+     * already (a server that stopped leaves it behind); anything else at the path is an error.
+     */
+    int listen(String path);
+
+    /** The next connection to a listening socket, waiting for one. */
+    int accept(int listener);
+
+    /**
      * Reads up to {@code length} bytes into {@code into} from {@code offset}, with any file
      * descriptors that came along (closed-on-exec in this process).
      */

@@ -40,6 +40,7 @@ public class ForeignVfioCalls implements VfioCalls {
     private static final MethodHandle PREAD = NativeCalls.bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
     private static final MethodHandle PWRITE = NativeCalls.bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), -1);
     private static final MethodHandle READ = NativeCalls.bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    private static final MethodHandle WRITE = NativeCalls.bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle EVENTFD = NativeCalls.bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1);
     private static final int MAP_SHARED = 0x01;
     private static final MethodHandle MUNMAP = NativeCalls.bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
@@ -154,6 +155,18 @@ public class ForeignVfioCalls implements VfioCalls {
             throw new NativeCallFailed("read", "eventfd " + eventfd, memory.errno());
         }
         return counter.get(JAVA_LONG, 0);
+    }
+
+    @Override
+    public void signal(int eventfd) {
+        CallMemory memory = CallMemory.current();
+        MemorySegment one = memory.scratch(8);
+        one.set(JAVA_LONG, 0, 1L);
+        try {
+            memory.check((long) WRITE.invokeExact(memory.state(), eventfd, one, 8L), "write", "eventfd " + eventfd);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
     }
 
     @Override

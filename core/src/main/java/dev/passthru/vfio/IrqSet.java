@@ -34,6 +34,19 @@ final class IrqSet extends VfioStruct {
         return set;
     }
 
+    /**
+     * Vectors {@code start..start+count} of {@code index} with these flags, and an eventfd for
+     * each where the data is eventfds (-1: that vector's signal taken away).
+     */
+    static IrqSet of(int flags, int index, int start, int count, int[] eventfds) {
+        IrqSet set = new IrqSet(flags, index, count, 4 * eventfds.length);
+        set.putInt(START_OFFSET, start);
+        for (int i = 0; i < eventfds.length; i++) {
+            set.putInt(DATA_OFFSET + 4 * i, eventfds[i]);
+        }
+        return set;
+    }
+
     /** Every vector of {@code index} off (count 0 with DATA_NONE and ACTION_TRIGGER). */
     static IrqSet off(int index) {
         return new IrqSet(Vfio.IRQ_SET_DATA_NONE | Vfio.IRQ_SET_ACTION_TRIGGER, index, 0, 0);

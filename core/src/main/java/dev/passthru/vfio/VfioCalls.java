@@ -43,6 +43,9 @@ public interface VfioCalls {
     /** The eventfd's counter, reset to 0; 0 when it was not signalled (non-blocking read). */
     long drain(int eventfd);
 
+    /** Adds 1 to the eventfd's counter, waking whoever waits on it (an interrupt delivered). */
+    void signal(int eventfd);
+
     /** Anonymous memory of {@code size} bytes for DMA: its address in this process. */
     long allocate(long size);
 

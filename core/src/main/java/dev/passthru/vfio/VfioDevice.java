@@ -159,6 +159,16 @@ public final class VfioDevice implements AutoCloseable {
         return irqs;
     }
 
+    /** The device's own descriptor: a vfio-user client maps its BARs from it at each region's offset. */
+    public int deviceFd() {
+        return device;
+    }
+
+    /** Whether the kernel can reset the function (VFIO_DEVICE_RESET). */
+    public boolean resettable() {
+        return (flags & Vfio.DEVICE_FLAGS_RESET) != 0;
+    }
+
     public Region config() {
         return regions.get(Vfio.PCI_CONFIG_REGION_INDEX);
     }
@@ -214,6 +224,15 @@ public final class VfioDevice implements AutoCloseable {
     /** Routes interrupt {@code index} (INTx, MSI, MSI-X) vectors 0.. to these eventfds. */
     public void enableInterrupts(int index, int... eventfds) {
         calls.ioctl(device, Vfio.DEVICE_SET_IRQS, IrqSet.trigger(index, eventfds).bytes(), name);
+    }
+
+    /**
+     * VFIO_DEVICE_SET_IRQS as a vfio-user client asks it: {@code flags} (DATA_* | ACTION_*) on
+     * vectors {@code start..start+count} of {@code index}, with an eventfd per vector for
+     * DATA_EVENTFD (none for the other data kinds).
+     */
+    public void setIrqs(int flags, int index, int start, int count, int... eventfds) {
+        calls.ioctl(device, Vfio.DEVICE_SET_IRQS, IrqSet.of(flags, index, start, count, eventfds).bytes(), name);
     }
 
     /** Turns interrupt {@code index} off. */

@@ -49,6 +49,11 @@ public final class VfioHostConfig implements HostConfig {
         }
     }
 
+    /** The function's VFIO device, for a vfio-user server that hands its descriptor to the client. */
+    public VfioHandle handle() {
+        return handle;
+    }
+
     @Override
     public void release() {
         for (HostInterrupts.Kind kind : HostInterrupts.Kind.values()) {

@@ -22,6 +22,7 @@ import java.util.Set;
  */
 public final class FakeUnixSockets implements UnixSockets {
 
+    private static final int EACCES = 13;
     private static final int ENOENT = 2;
     private static final int EBADF = 9;
     private static final int EPIPE = 32;
@@ -82,6 +83,17 @@ public final class FakeUnixSockets implements UnixSockets {
     @Override
     public int connect(String path) {
         throw new NativeCallFailed("connect", path, ENOENT);
+    }
+
+    /** The fake has no file system to put a socket in: what listens is tested on real sockets. */
+    @Override
+    public int listen(String path) {
+        throw new NativeCallFailed("bind", path, EACCES);
+    }
+
+    @Override
+    public int accept(int listener) {
+        throw new NativeCallFailed("accept", "fd " + listener, EBADF);
     }
 
     @Override

@@ -396,6 +396,15 @@ final class FakeVfio implements VfioCalls {
         return count;
     }
 
+    @Override
+    public synchronized void signal(int eventfd) {
+        Long count = counters.get(eventfd);
+        if (count == null) {
+            throw new NativeCallFailed("write", "eventfd " + eventfd, EBADF);
+        }
+        counters.put(eventfd, count + 1);
+    }
+
     /** Zeroed memory at addresses page-aligned and never reused, as anonymous mmap gives. */
     @Override
     public synchronized long allocate(long size) {
