@@ -30,6 +30,7 @@ public final class Main implements Runnable {
             .with("xen", CommandTree.of(() -> GroupCommand.spec("xen", "serve",
                             "passthru as a Xen device model (in dom0, with Xen 4.17's libraries)."))
                     .with("serve", XenServeCommand::spec))
+            .with("serve", VfioUserServeCommand::spec)
             .with("daemon", DaemonCommand::spec)
             .with("create", () -> DaemonRequestCommand.spec("create", "create", "Create a VM in the daemon from a VM "
                     + "config: its functions are attached and the built-in guest boots.",

@@ -205,6 +205,24 @@ public final class ServedFunction {
         return 1;
     }
 
+    public PciAddress address() {
+        return device.function().address();
+    }
+
+    /** One line for an operator: what is mapped by descriptor, the interrupt vectors, what a reset reaches. */
+    public String describe() {
+        List<String> direct = new ArrayList<>();
+        for (Region r : regions) {
+            if (!r.areas().isEmpty()) {
+                direct.add("BAR " + r.index() + " (" + r.areas().size() + (r.areas().size() == 1 ? " area)" : " areas)"));
+            }
+        }
+        return (direct.isEmpty() ? "every access by message" : "mapped by descriptor: " + String.join(", ", direct))
+                + "; vectors: INTx " + irqs[VfioUser.INTX].count() + ", MSI " + irqs[VfioUser.MSI].count() + ", MSI-X "
+                + irqs[VfioUser.MSIX].count() + "; reset: " + (hostReset() ? "VFIO_DEVICE_RESET" : "virtual state only")
+                + (vfio != null ? "; DMA by VFIO_IOMMU_MAP_DMA" : "; no DMA (not a VFIO function)");
+    }
+
     /** Takes the function back: the device model's state, and the host function's hold (the VFIO device closed). */
     public DetachReport detach() {
         return device.detach();
