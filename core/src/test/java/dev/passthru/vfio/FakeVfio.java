@@ -9,11 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * An in-memory VFIO kernel for unit tests with one function in IOMMU group 7, shaped like QEMU's
+ * An in-memory VFIO kernel for unit tests with one function in IOMMU group 7 (or several, each
+ * the same device, as a GPU and its audio function share a group), shaped like QEMU's
  * {@code edu} behind vfio-pci: 1234:11e8, BAR 0 of 1 MiB at 0xfea00000 (mappable) whose register
  * 0 reads 0x010000ed, register 4 answers the inverse of what was written and register 8 the
  * factorial; INTx and one MSI vector. It answers as vfio-pci does where VfioCallsContract holds
@@ -27,6 +29,8 @@ import java.util.TreeMap;
 final class FakeVfio implements VfioCalls {
 
     static final String ADDRESS = "0000:00:03.0";
+    /** The second function of group 7, where the kernel is made with two. */
+    static final String AUDIO = "0000:00:03.1";
     static final long BAR0_ADDRESS = 0xfea0_0000L;
     static final long BAR0_SIZE = 1 << 20;
     private static final String GROUP = "/dev/vfio/7";
@@ -50,8 +54,14 @@ final class FakeVfio implements VfioCalls {
     /** Open descriptors and what each is. */
     final Map<Integer, Kind> open = new HashMap<>();
     final Map<Long, Integer> ioctls = new HashMap<>();
+    /** The functions of group 7. */
+    final List<String> functions;
     boolean viable = true;
     boolean resettable = false;
+    /** The container's DMA mappings: size by IOVA. */
+    final Map<Long, Long> dma = new TreeMap<>();
+    /** The function each open device descriptor is of. */
+    private final Map<Integer, String> devices = new HashMap<>();
     private final Map<Integer, Long> counters = new HashMap<>();
     /** Eventfds routed per interrupt index, by VFIO_DEVICE_SET_IRQS. */
     private final Map<Integer, int[]> routed = new HashMap<>();
@@ -63,24 +73,43 @@ final class FakeVfio implements VfioCalls {
     private int next = 10;
 
     FakeVfio() {
+        this(ADDRESS);
+    }
+
+    FakeVfio(String... functions) {
+        this.functions = List.of(functions);
         ByteBuffer c = le(config);
         c.putShort(0, (short) 0x1234).putShort(2, (short) 0x11e8).put(8, (byte) 0x10).putShort(10, (short) 0x00ff);
         c.putInt(0x10, (int) BAR0_ADDRESS);
         c.put(0x3d, (byte) 1);
     }
 
-    /** The function as the sysfs tree under {@code root} shows it: bound to vfio-pci, in group 7. */
+    /**
+     * The functions as the sysfs tree under {@code root} shows them: bound to vfio-pci, in group
+     * 7, each function's BAR 0 placed after the one before it (config space through VFIO is
+     * the same for all).
+     */
     void writeSysfs(Path root) throws IOException {
-        Path dir = Files.createDirectories(root.resolve("devices").resolve(ADDRESS));
-        Files.write(dir.resolve("config"), config);
-        StringBuilder resource = new StringBuilder(String.format("0x%016x 0x%016x 0x%016x%n",
-                BAR0_ADDRESS, BAR0_ADDRESS + BAR0_SIZE - 1, 0x40200));
-        for (int line = 1; line < 13; line++) {
-            resource.append(String.format("0x%016x 0x%016x 0x%016x%n", 0, 0, 0));
+        for (int i = 0; i < functions.size(); i++) {
+            Path dir = Files.createDirectories(root.resolve("devices").resolve(functions.get(i)));
+            long bar = BAR0_ADDRESS + i * BAR0_SIZE;
+            byte[] own = config.clone();
+            le(own).putInt(0x10, (int) bar);
+            Files.write(dir.resolve("config"), own);
+            StringBuilder resource = new StringBuilder(String.format("0x%016x 0x%016x 0x%016x%n",
+                    bar, bar + BAR0_SIZE - 1, 0x40200));
+            for (int line = 1; line < 13; line++) {
+                resource.append(String.format("0x%016x 0x%016x 0x%016x%n", 0, 0, 0));
+            }
+            Files.writeString(dir.resolve("resource"), resource, StandardCharsets.US_ASCII);
+            Files.writeString(dir.resolve("driver.name"), "vfio-pci\n");
+            Files.writeString(dir.resolve("iommu_group.name"), "7\n");
         }
-        Files.writeString(dir.resolve("resource"), resource, StandardCharsets.US_ASCII);
-        Files.writeString(dir.resolve("driver.name"), "vfio-pci\n");
-        Files.writeString(dir.resolve("iommu_group.name"), "7\n");
+    }
+
+    /** How many descriptors of this kind are open. */
+    long opened(Kind kind) {
+        return open.values().stream().filter(kind::equals).count();
     }
 
     @Override
@@ -110,6 +139,9 @@ final class FakeVfio implements VfioCalls {
         }
         if (kind == Kind.GROUP) {
             groupInContainer = false;
+            dma.clear();
+        } else if (kind == Kind.DEVICE) {
+            devices.remove(fd);
         } else if (kind == Kind.EVENTFD) {
             counters.remove(fd);
         }
@@ -155,14 +187,18 @@ final class FakeVfio implements VfioCalls {
                 throw new NativeCallFailed(call, what, EINVAL);
             }
             groupInContainer = false;
+            dma.clear();
         } else if (kind == Kind.GROUP && request == Vfio.GROUP_GET_DEVICE_FD) {
             if (!groupInContainer) {
                 throw new NativeCallFailed(call, what, EINVAL);
             }
-            if (!new String(struct, 0, struct.length - 1, StandardCharsets.US_ASCII).equals(ADDRESS)) {
+            String function = new String(struct, 0, struct.length - 1, StandardCharsets.US_ASCII);
+            if (!functions.contains(function)) {
                 throw new NativeCallFailed(call, what, ENODEV);
             }
-            return descriptor(Kind.DEVICE);
+            int device = descriptor(Kind.DEVICE);
+            devices.put(device, function);
+            return device;
         } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_INFO) {
             s.putInt(4, 2 | (resettable ? Vfio.DEVICE_FLAGS_RESET : 0)).putInt(8, REGIONS).putInt(12, IRQS);
         } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_REGION_INFO) {
@@ -171,8 +207,10 @@ final class FakeVfio implements VfioCalls {
             irqInfo(s, call, what);
         } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_SET_IRQS) {
             setIrqs(s, call, what);
-        } else if (kind == Kind.CONTAINER && (request == Vfio.IOMMU_MAP_DMA || request == Vfio.IOMMU_UNMAP_DMA)) {
-            return 0;
+        } else if (kind == Kind.CONTAINER && request == Vfio.IOMMU_MAP_DMA) {
+            dma.put(s.getLong(16), s.getLong(24));
+        } else if (kind == Kind.CONTAINER && request == Vfio.IOMMU_UNMAP_DMA) {
+            dma.remove(s.getLong(8));
         } else {
             throw new NativeCallFailed(call, what, ENOTTY);
         }
