@@ -1,11 +1,12 @@
 package dev.passthru.vfio;
 
-import dev.passthru.InputError;
+import dev.passthru.os.ErrnoNames;
 import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * One PCI function opened through Linux VFIO: its device descriptor, got from its IOMMU group
@@ -207,11 +208,54 @@ public final class VfioDevice implements AutoCloseable {
         return device;
     }
 
-    public void reset() {
-        if ((flags & Vfio.DEVICE_FLAGS_RESET) == 0) {
-            throw new InputError(address + " has no reset VFIO can do (no FLR, PM or bus reset)");
+    /**
+     * Resets the function the best way VFIO offers: its own reset (VFIO_DEVICE_RESET) where the
+     * device has one, else a hot reset of its bus where every function on that bus is of this
+     * group and no other function of the group is a guest's now (see {@link #withGuest}); else
+     * nothing, and why. The kernel saves and restores config space around either reset.
+     */
+    public VfioReset reset() {
+        if ((flags & Vfio.DEVICE_FLAGS_RESET) != 0) {
+            calls.ioctl(device, Vfio.DEVICE_RESET, 0, name);
+            return VfioReset.function();
         }
-        calls.ioctl(device, Vfio.DEVICE_RESET, 0, name);
+        HotResetInfo info = new HotResetInfo();
+        try {
+            calls.ioctl(device, Vfio.DEVICE_GET_PCI_HOT_RESET_INFO, info.bytes(), name);
+        } catch (NativeCallFailed e) {
+            // ENODEV where neither its slot nor its bus can be reset (a function on the root bus)
+            return VfioReset.none("it has no function-level or power-management reset, and its bus cannot be reset "
+                    + "(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: " + ErrnoNames.name(e.errno()) + ")");
+        }
+        List<String> foreign = new ArrayList<>();
+        List<PciAddress> onBus = new ArrayList<>();
+        for (int i = 0; i < info.count(); i++) {
+            onBus.add(info.address(i));
+            if (!Integer.toString(info.group(i)).equals(group.number())) {
+                foreign.add(info.address(i) + " (group " + info.group(i) + ")");
+            }
+        }
+        if (!foreign.isEmpty()) {
+            return VfioReset.none("it has no function-level reset, and a hot reset of its bus would also reset "
+                    + String.join(", ", foreign) + ", outside its group");
+        }
+        List<PciAddress> busy = group.othersWithGuest(address);
+        if (!busy.isEmpty() && group.hotResetSinceGuest(address)) {
+            // the functions of a slot are readied one by one: the first one's hot reset was the others' too
+            return VfioReset.hot(group.number());
+        }
+        if (!busy.isEmpty()) {
+            return VfioReset.none("it has no function-level reset, and a hot reset of its bus would also reset "
+                    + busy.stream().map(PciAddress::toString).collect(Collectors.joining(", ")) + ", which a guest has");
+        }
+        calls.ioctl(device, Vfio.DEVICE_PCI_HOT_RESET, HotResetInfo.reset(group.descriptor()), name);
+        group.hotReset(onBus);
+        return VfioReset.hot(group.number());
+    }
+
+    /** Marks the function as a guest's now, or no longer: a hot reset for another function of the group waits for it. */
+    public void withGuest(boolean given) {
+        group.withGuest(address, given);
     }
 
     /**
@@ -248,6 +292,7 @@ public final class VfioDevice implements AutoCloseable {
                 }
             }
         } finally {
+            group.withGuest(address, false);
             group.give(device);
         }
     }

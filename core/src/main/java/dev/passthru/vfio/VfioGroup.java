@@ -6,8 +6,10 @@ import dev.passthru.pci.PciAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 
 /**
@@ -35,6 +37,10 @@ final class VfioGroup {
     /** Functions taken and not given back; guarded by {@link #OPEN}. */
     private int users;
     private final List<VfioDevice.DmaMapping> dma = new ArrayList<>();
+    /** Functions of the group that a guest has now, which a hot reset of the bus must not hit. */
+    private final Set<PciAddress> withGuest = new HashSet<>();
+    /** Functions a hot reset of the bus reset that no guest has had since. */
+    private final Set<PciAddress> hotReset = new HashSet<>();
 
     private VfioGroup(VfioCalls calls, String number, int container, int group) {
         this.calls = calls;
@@ -106,6 +112,11 @@ final class VfioGroup {
         return number;
     }
 
+    /** The group descriptor, which VFIO_DEVICE_PCI_HOT_RESET is given to prove the group is held. */
+    int descriptor() {
+        return group;
+    }
+
     /** {@code address}'s device descriptor (VFIO_GROUP_GET_DEVICE_FD); the caller closes it with {@link #give}. */
     int device(PciAddress address) {
         byte[] name = (address + "\0").getBytes(StandardCharsets.US_ASCII);
@@ -175,5 +186,30 @@ final class VfioGroup {
 
     synchronized List<VfioDevice.DmaMapping> dmaMappings() {
         return List.copyOf(dma);
+    }
+
+    /** Marks a function of the group as a guest's now (or no longer), for {@link #othersWithGuest}. */
+    synchronized void withGuest(PciAddress address, boolean given) {
+        if (given) {
+            withGuest.add(address);
+            hotReset.remove(address);
+        } else {
+            withGuest.remove(address);
+        }
+    }
+
+    /** A hot reset of the bus reset these functions (every function on it). */
+    synchronized void hotReset(List<PciAddress> reset) {
+        hotReset.addAll(reset);
+    }
+
+    /** Whether a hot reset reset {@code address} and no guest has had it since. */
+    synchronized boolean hotResetSinceGuest(PciAddress address) {
+        return hotReset.contains(address);
+    }
+
+    /** The group's functions other than {@code address} that a guest has now. */
+    synchronized List<PciAddress> othersWithGuest(PciAddress address) {
+        return withGuest.stream().filter(a -> !a.equals(address)).sorted().toList();
     }
 }

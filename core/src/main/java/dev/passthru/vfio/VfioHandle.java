@@ -23,6 +23,10 @@ public final class VfioHandle {
         this.group = group;
     }
 
+    public PciAddress address() {
+        return address;
+    }
+
     public synchronized VfioDevice device() {
         if (device == null) {
             device = VfioDevice.open(calls, address, group);

@@ -1,6 +1,7 @@
 package dev.passthru.vfio;
 
 import dev.passthru.os.NativeCallFailed;
+import dev.passthru.pci.PciAddress;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +26,9 @@ import java.util.TreeMap;
  * BAR and a reset the device has none of (EINVAL), an access past config space (EFAULT), a
  * second open of the group (EBUSY); identity registers read-only and BAR 0 answering sizing
  * probes; eventfds that count what VFIO_DEVICE_SET_IRQS triggers. Regions lie at
- * {@code index << 40} in the device file, as vfio-pci places them.
+ * {@code index << 40} in the device file, as vfio-pci places them. Resets: VFIO_DEVICE_RESET
+ * where {@link #resettable}, and a hot reset of the bus where {@link #busResettable}, whose
+ * functions are the group's and, with {@link #foreignOnBus}, one of group 8; both counted.
  */
 final class FakeVfio implements VfioCalls {
 
@@ -45,6 +49,7 @@ final class FakeVfio implements VfioCalls {
     private static final int EINVAL = 22;
     private static final int ENOENT = 2;
     private static final int ENOTTY = 25;
+    private static final int ENOSPC = 28;
     private static final long MAPPED = 0x7e00_0000_0000L;
     private static final long MEMORY = 0x7f00_0000_0000L;
 
@@ -58,6 +63,11 @@ final class FakeVfio implements VfioCalls {
     final List<String> functions;
     boolean viable = true;
     boolean resettable = false;
+    boolean busResettable = false;
+    boolean foreignOnBus = false;
+    /** VFIO_DEVICE_RESETs by function, and hot resets of the bus. */
+    final Map<String, Integer> resets = new HashMap<>();
+    int hotResets;
     /** The container's DMA mappings: size by IOVA. */
     final Map<Long, Long> dma = new TreeMap<>();
     /** The function each open device descriptor is of. */
@@ -164,6 +174,7 @@ final class FakeVfio implements VfioCalls {
             if (!resettable) {
                 throw new NativeCallFailed(Vfio.name(request), what, EINVAL);
             }
+            resets.merge(devices.get(fd), 1, Integer::sum);
             return 0;
         }
         throw new NativeCallFailed(Vfio.name(request), what, ENOTTY);
@@ -207,6 +218,10 @@ final class FakeVfio implements VfioCalls {
             irqInfo(s, call, what);
         } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_SET_IRQS) {
             setIrqs(s, call, what);
+        } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_PCI_HOT_RESET_INFO) {
+            hotResetInfo(s, call, what);
+        } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_PCI_HOT_RESET) {
+            hotReset(s, call, what);
         } else if (kind == Kind.CONTAINER && request == Vfio.IOMMU_MAP_DMA) {
             dma.put(s.getLong(16), s.getLong(24));
         } else if (kind == Kind.CONTAINER && request == Vfio.IOMMU_UNMAP_DMA) {
@@ -215,6 +230,35 @@ final class FakeVfio implements VfioCalls {
             throw new NativeCallFailed(call, what, ENOTTY);
         }
         return 0;
+    }
+
+    /** The bus's functions and their groups; ENODEV where the bus cannot be reset, ENOSPC where argsz leaves no room. */
+    private void hotResetInfo(ByteBuffer s, String call, String what) {
+        if (!busResettable) {
+            throw new NativeCallFailed(call, what, ENODEV);
+        }
+        List<String> onBus = new ArrayList<>(functions);
+        if (foreignOnBus) {
+            onBus.add("0000:00:03.2");
+        }
+        s.putInt(8, onBus.size());
+        if (s.getInt(0) < 12 + 8 * onBus.size()) {
+            throw new NativeCallFailed(call, what, ENOSPC);
+        }
+        for (int i = 0; i < onBus.size(); i++) {
+            PciAddress address = PciAddress.parse(onBus.get(i));
+            s.putInt(12 + 8 * i, functions.contains(onBus.get(i)) ? 7 : 8).putShort(16 + 8 * i, (short) address.domain())
+                    .put(18 + 8 * i, (byte) address.bus()).put(19 + 8 * i, (byte) (address.device() << 3 | address.function()));
+        }
+    }
+
+    /** The hot reset must be given every group on the bus: only group 7 is open here, so a foreign function refuses it. */
+    private void hotReset(ByteBuffer s, String call, String what) {
+        boolean groupGiven = s.getInt(8) == 1 && open.get(s.getInt(12)) == Kind.GROUP;
+        if (!busResettable || foreignOnBus || !groupGiven) {
+            throw new NativeCallFailed(call, what, EINVAL);
+        }
+        hotResets++;
     }
 
     private Kind kind(int fd, String call, String what) {

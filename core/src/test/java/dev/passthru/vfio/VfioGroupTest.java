@@ -84,4 +84,40 @@ class VfioGroupTest {
         }
         assertThat(kernel.open).isEmpty();
     }
+
+    @Test
+    void reset_says_which_reset_function_level_bus_hot_reset_or_none_and_why() {
+        try (VfioDevice gpu = open(FakeVfio.ADDRESS); VfioDevice audio = open(FakeVfio.AUDIO)) {
+            assertThat(gpu.reset()).isEqualTo(VfioReset.none("it has no function-level or power-management reset, and its bus "
+                    + "cannot be reset (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: ENODEV)"));
+            kernel.busResettable = true;
+            kernel.foreignOnBus = true;
+            assertThat(gpu.reset().said()).isEqualTo("not reset: it has no function-level reset, and a hot reset of its bus "
+                    + "would also reset 0000:00:03.2 (group 8), outside its group");
+            kernel.foreignOnBus = false;
+            assertThat(gpu.reset()).isEqualTo(new VfioReset(VfioReset.Kind.HOT, "bus hot reset of group 7"));
+            assertThat(kernel.hotResets).isEqualTo(1);
+            gpu.withGuest(true);
+            assertThat(audio.reset().said()).as("the gpu's hot reset was the audio function's too, and no guest has had it since")
+                    .isEqualTo("reset: bus hot reset of group 7");
+            audio.withGuest(true);
+            audio.withGuest(false);
+            assertThat(audio.reset().said()).as("a hot reset now would hit the gpu under its guest")
+                    .isEqualTo("not reset: it has no function-level reset, and a hot reset of its bus would also reset "
+                            + "0000:00:03.0, which a guest has");
+            assertThat(kernel.hotResets).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void a_function_with_a_reset_of_its_own_gets_it_whatever_its_group_holds() {
+        kernel.resettable = true;
+        kernel.busResettable = true;
+        try (VfioDevice gpu = open(FakeVfio.ADDRESS); VfioDevice audio = open(FakeVfio.AUDIO)) {
+            gpu.withGuest(true);
+            assertThat(audio.reset().said()).isEqualTo("reset: VFIO_DEVICE_RESET");
+            assertThat(kernel.resets).isEqualTo(Map.of(FakeVfio.AUDIO, 1));
+            assertThat(kernel.hotResets).isZero();
+        }
+    }
 }
