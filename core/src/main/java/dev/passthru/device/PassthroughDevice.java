@@ -19,6 +19,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static dev.passthru.pci.PciRegs.*;
 
@@ -54,6 +55,8 @@ public final class PassthroughDevice {
     private final @Nullable PowerStates power;
     private boolean assigned;
     private DeviceState state = DeviceState.ATTACHED;
+    /** What giving the host function back did to it (see {@link #released}). */
+    private Optional<String> released = Optional.empty();
     /** MSI-X table writes that changed it: with the config space's version, when there is a new image to keep. */
     private long tableWrites;
 
@@ -190,7 +193,7 @@ public final class PassthroughDevice {
         }
         state = messages.isEmpty() ? DeviceState.DETACHED : DeviceState.NEEDS_CLEANUP;
         if (state == DeviceState.DETACHED) {
-            function.config().release();
+            released = function.config().release();
         }
         return new DetachReport(state, messages);
     }
@@ -206,9 +209,17 @@ public final class PassthroughDevice {
             bars.forgetAll();
             assigned = false;
             state = DeviceState.DETACHED;
-            function.config().release();
+            released = function.config().release();
         }
         return new DetachReport(state, List.of());
+    }
+
+    /**
+     * What giving the host function back, once detached, did to it: a VFIO function's reset
+     * ("reset: VFIO_DEVICE_RESET", "not reset: why"); empty before then, or where nothing was done.
+     */
+    public synchronized Optional<String> released() {
+        return released;
     }
 
     private void checkPlacement(Placement placement) {

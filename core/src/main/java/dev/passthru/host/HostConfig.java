@@ -29,10 +29,27 @@ public interface HostConfig {
     void write(int offset, int width, int value);
 
     /**
-     * Gives back what the source holds open for the function (a VFIO device, its group and
-     * container) once it is detached; the next access takes it again. Most sources hold nothing.
+     * Gives back what the source holds open for the function (a VFIO device; its group and
+     * container with the group's last function) once it is detached; the next access takes it
+     * again. A source that reset the function for a guest ({@link #resetForGuest}) resets it
+     * again first, before anything else may reach it, and says so as that method does; empty
+     * where nothing was done to the function (most sources hold nothing).
      */
-    default void release() {
+    default Optional<String> release() {
+        return Optional.empty();
+    }
+
+    /**
+     * Resets the function before it is given to a guest, where this source is what holds it
+     * (VFIO: while vfio-pci has the function nothing else on the host resets it): what was
+     * done, said as the sysfs reset is ("reset: VFIO_DEVICE_RESET", "not reset: why"), or
+     * empty where the reset is not this source's (a recording; a pciback function, which Xen's
+     * domain resets through sysfs).
+     *
+     * @throws dev.passthru.InputError when the reset failed; the function should not be given
+     */
+    default Optional<String> resetForGuest() {
+        return Optional.empty();
     }
 
     /**

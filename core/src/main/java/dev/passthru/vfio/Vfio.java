@@ -1,8 +1,10 @@
 package dev.passthru.vfio;
 
 /**
- * VFIO's ioctl numbers and constants (linux/vfio.h, x86-64): {@code _IO(';', 100 + n)}.
- * Struct layouts are the {@link VfioStruct} flyweights.
+ * VFIO's ioctl numbers and constants (linux/vfio.h, x86-64): {@code _IO(';', 100 + n)}, each
+ * checked against the header. The numbers are per descriptor kind, so two pairs share one: the
+ * device's hot-reset requests are 100 + 12 and 13, as are the container's IOMMU_GET_INFO and
+ * IOMMU_MAP_DMA. Struct layouts are the {@link VfioStruct} flyweights.
  */
 final class Vfio {
 
@@ -18,6 +20,8 @@ final class Vfio {
     static final long DEVICE_GET_IRQ_INFO = 0x3b6d;
     static final long DEVICE_SET_IRQS = 0x3b6e;
     static final long DEVICE_RESET = 0x3b6f;
+    static final long DEVICE_GET_PCI_HOT_RESET_INFO = 0x3b70;
+    static final long DEVICE_PCI_HOT_RESET = 0x3b71;
     static final long IOMMU_MAP_DMA = 0x3b71;
     static final long IOMMU_UNMAP_DMA = 0x3b72;
 
@@ -57,7 +61,9 @@ final class Vfio {
             case 0x3b6d -> "VFIO_DEVICE_GET_IRQ_INFO";
             case 0x3b6e -> "VFIO_DEVICE_SET_IRQS";
             case 0x3b6f -> "VFIO_DEVICE_RESET";
-            case 0x3b71 -> "VFIO_IOMMU_MAP_DMA";
+            // the request alone cannot tell which: the descriptor's kind does, and the caller names the descriptor
+            case 0x3b70 -> "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO (or VFIO_IOMMU_GET_INFO)";
+            case 0x3b71 -> "VFIO_IOMMU_MAP_DMA (or VFIO_DEVICE_PCI_HOT_RESET)";
             case 0x3b72 -> "VFIO_IOMMU_UNMAP_DMA";
             default -> "ioctl 0x" + Long.toHexString(request);
         };

@@ -1,22 +1,24 @@
 package dev.passthru.vfio;
 
-import dev.passthru.InputError;
+import dev.passthru.os.ErrnoNames;
 import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
- * One PCI function opened through Linux VFIO: container, group and device descriptors, the
- * regions (config, BARs, ROM) with their sizes and flags, config and BAR access by pread and
- * pwrite, interrupts by eventfd, reset, and DMA mappings. Opening checks what can be checked
- * and says what is wrong: no VFIO, an API or IOMMU type it does not speak, a group that is not
- * viable (a function of it not bound to vfio-pci). BARs the kernel lets be mapped are mapped
- * and reached by loads and stores; the others, and config space, by pread and pwrite. An
- * access allocates nothing: what it is on is named once at open, its bytes pass through a
- * buffer of the calling thread's, and the INTx unmask is one {@link IrqSet} made at open.
+ * One PCI function opened through Linux VFIO: its device descriptor, got from its IOMMU group
+ * (a {@link VfioGroup}, shared with the other functions opened from the group, and with it the
+ * container and its DMA mappings), the regions (config, BARs, ROM) with their sizes and flags,
+ * config and BAR access by pread and pwrite, interrupts by eventfd, reset, and DMA mappings.
+ * Opening checks what can be checked and says what is wrong: no VFIO, an API or IOMMU type it
+ * does not speak, a group that is not viable (a function of it not bound to vfio-pci). BARs the
+ * kernel lets be mapped are mapped and reached by loads and stores; the others, and config
+ * space, by pread and pwrite. An access allocates nothing: what it is on is named once at open,
+ * its bytes pass through a buffer of the calling thread's, and the INTx unmask is one
+ * {@link IrqSet} made at open.
  */
 public final class VfioDevice implements AutoCloseable {
 
@@ -48,26 +50,22 @@ public final class VfioDevice implements AutoCloseable {
     /** The address as text and each region's name, for the calls' failure messages. */
     private final String name;
     private final String[] regionNames;
-    private final String containerName;
     private final IrqSet unmaskIntx = IrqSet.unmask(Vfio.PCI_INTX_IRQ_INDEX);
-    private final int container;
-    private final int group;
+    private final VfioGroup group;
     private final int device;
     private final int flags;
     private final List<Region> regions;
     private final List<Irq> irqs;
-    private final List<DmaMapping> dma = new ArrayList<>();
     /** Per BAR region: its mapped address, 0 not yet tried, -1 not mappable. */
     private final long[] mappings = new long[Vfio.PCI_ROM_REGION_INDEX];
+    private boolean closed;
 
-    private VfioDevice(VfioCalls calls, PciAddress address, int container, int group, int device, int flags,
+    private VfioDevice(VfioCalls calls, PciAddress address, VfioGroup group, int device, int flags,
                        List<Region> regions, List<Irq> irqs) {
         this.calls = calls;
         this.address = address;
         this.name = address.toString();
         this.regionNames = regions.stream().map(r -> address + " region " + r.index()).toArray(String[]::new);
-        this.containerName = "the container of " + address;
-        this.container = container;
         this.group = group;
         this.device = device;
         this.flags = flags;
@@ -75,33 +73,16 @@ public final class VfioDevice implements AutoCloseable {
         this.irqs = irqs;
     }
 
-    /** Opens {@code address}, whose IOMMU group is {@code groupNumber}, the way the VFIO documentation lays out. */
+    /**
+     * Opens {@code address}, whose IOMMU group is {@code groupNumber}: the group and its container
+     * are opened the way the VFIO documentation lays out, or shared where another function of the
+     * group is open through the same calls.
+     */
     public static VfioDevice open(VfioCalls calls, PciAddress address, String groupNumber) {
-        int container = calls.open("/dev/vfio/vfio");
-        int group = -1;
+        VfioGroup group = VfioGroup.take(calls, groupNumber, address);
+        int device = -1;
         try {
-            int version = calls.ioctl(container, Vfio.GET_API_VERSION, 0, "/dev/vfio/vfio");
-            if (version != Vfio.API_VERSION) {
-                throw new InputError("/dev/vfio/vfio speaks VFIO API " + version + ", passthru speaks " + Vfio.API_VERSION);
-            }
-            int type = calls.ioctl(container, Vfio.CHECK_EXTENSION, Vfio.TYPE1V2_IOMMU, "/dev/vfio/vfio") > 0
-                    ? Vfio.TYPE1V2_IOMMU : calls.ioctl(container, Vfio.CHECK_EXTENSION, Vfio.TYPE1_IOMMU, "/dev/vfio/vfio") > 0
-                    ? Vfio.TYPE1_IOMMU : 0;
-            if (type == 0) {
-                throw new InputError("/dev/vfio/vfio offers no type1 IOMMU");
-            }
-            String groupPath = "/dev/vfio/" + groupNumber;
-            group = calls.open(groupPath);
-            VfioStruct status = new VfioStruct(8);
-            calls.ioctl(group, Vfio.GROUP_GET_STATUS, status.bytes(), groupPath);
-            if ((status.flags() & Vfio.GROUP_FLAGS_VIABLE) == 0) {
-                throw new InputError("IOMMU group " + groupNumber + " of " + address + " is not viable: bind every "
-                        + "function of the group to vfio-pci (or unbind it from its driver)");
-            }
-            calls.ioctl(group, Vfio.GROUP_SET_CONTAINER, VfioStruct.int32(container), groupPath);
-            calls.ioctl(container, Vfio.SET_IOMMU, type, "/dev/vfio/vfio");
-            byte[] name = (address + "\0").getBytes(StandardCharsets.US_ASCII);
-            int device = calls.ioctl(group, Vfio.GROUP_GET_DEVICE_FD, name, groupPath);
+            device = group.device(address);
             DeviceInfo info = new DeviceInfo();
             calls.ioctl(device, Vfio.DEVICE_GET_INFO, info.bytes(), address.toString());
             List<Region> regions = new ArrayList<>();
@@ -112,13 +93,9 @@ public final class VfioDevice implements AutoCloseable {
             for (int index = 0; index < info.irqs(); index++) {
                 irqs.add(irq(calls, device, address, index));
             }
-            return new VfioDevice(calls, address, container, group, device, info.flags(), List.copyOf(regions),
-                    List.copyOf(irqs));
+            return new VfioDevice(calls, address, group, device, info.flags(), List.copyOf(regions), List.copyOf(irqs));
         } catch (RuntimeException e) {
-            if (group >= 0) {
-                calls.close(group);
-            }
-            calls.close(container);
+            group.give(device);
             throw e;
         }
     }
@@ -245,48 +222,97 @@ public final class VfioDevice implements AutoCloseable {
         calls.ioctl(device, Vfio.DEVICE_SET_IRQS, unmaskIntx.bytes(), name);
     }
 
-    public void reset() {
-        if ((flags & Vfio.DEVICE_FLAGS_RESET) == 0) {
-            throw new InputError(address + " has no reset VFIO can do (no FLR, PM or bus reset)");
-        }
-        calls.ioctl(device, Vfio.DEVICE_RESET, 0, name);
+    /** The VFIO device descriptor, for a server that hands it on (vfio-user); it stays this device's to close. */
+    public int deviceFd() {
+        return device;
     }
 
-    /** Lets the device reach {@code size} bytes of this process at {@code vaddr} as {@code iova}. */
-    public void mapDma(long vaddr, long iova, long size) {
-        for (DmaMapping m : dma) {
-            if (iova < m.iova() + m.size() && m.iova() < iova + size) {
-                throw new InputError(String.format("%s: DMA range 0x%x+0x%x overlaps the mapping at 0x%x+0x%x",
-                        address, iova, size, m.iova(), m.size()));
+    /**
+     * Resets the function the best way VFIO offers: its own reset (VFIO_DEVICE_RESET) where the
+     * device has one, else a hot reset of its bus where every function on that bus is of this
+     * group and no other function of the group is a guest's now (see {@link #withGuest}); else
+     * nothing, and why. The kernel saves and restores config space around either reset.
+     */
+    public VfioReset reset() {
+        if ((flags & Vfio.DEVICE_FLAGS_RESET) != 0) {
+            calls.ioctl(device, Vfio.DEVICE_RESET, 0, name);
+            return VfioReset.function();
+        }
+        HotResetInfo info = new HotResetInfo();
+        try {
+            calls.ioctl(device, Vfio.DEVICE_GET_PCI_HOT_RESET_INFO, info.bytes(), name);
+        } catch (NativeCallFailed e) {
+            // ENODEV where neither its slot nor its bus can be reset (a function on the root bus)
+            return VfioReset.none("it has no function-level or power-management reset, and its bus cannot be reset "
+                    + "(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: " + ErrnoNames.name(e.errno()) + ")");
+        }
+        List<String> foreign = new ArrayList<>();
+        List<PciAddress> onBus = new ArrayList<>();
+        for (int i = 0; i < info.count(); i++) {
+            onBus.add(info.address(i));
+            if (!Integer.toString(info.group(i)).equals(group.number())) {
+                foreign.add(info.address(i) + " (group " + info.group(i) + ")");
             }
         }
-        calls.ioctl(container, Vfio.IOMMU_MAP_DMA, DmaMap.map(vaddr, iova, size).bytes(), containerName);
-        dma.add(new DmaMapping(vaddr, iova, size));
+        if (!foreign.isEmpty()) {
+            return VfioReset.none("it has no function-level reset, and a hot reset of its bus would also reset "
+                    + String.join(", ", foreign) + ", outside its group");
+        }
+        List<PciAddress> busy = group.othersWithGuest(address);
+        if (!busy.isEmpty() && group.hotResetSinceGuest(address)) {
+            // the functions of a slot are readied one by one: the first one's hot reset was the others' too
+            return VfioReset.hot(group.number());
+        }
+        if (!busy.isEmpty()) {
+            return VfioReset.none("it has no function-level reset, and a hot reset of its bus would also reset "
+                    + busy.stream().map(PciAddress::toString).collect(Collectors.joining(", ")) + ", which a guest has");
+        }
+        calls.ioctl(device, Vfio.DEVICE_PCI_HOT_RESET, HotResetInfo.reset(group.descriptor()), name);
+        group.hotReset(onBus);
+        return VfioReset.hot(group.number());
+    }
+
+    /** Marks the function as a guest's now, or no longer: a hot reset for another function of the group waits for it. */
+    public void withGuest(boolean given) {
+        group.withGuest(address, given);
+    }
+
+    /**
+     * Lets the device reach {@code size} bytes of this process at {@code vaddr} as {@code iova}:
+     * a mapping of the group's container, which every function of the group sees.
+     */
+    public void mapDma(long vaddr, long iova, long size) {
+        group.mapDma(name, vaddr, iova, size);
     }
 
     public void unmapDma(long iova, long size) {
-        calls.ioctl(container, Vfio.IOMMU_UNMAP_DMA, DmaMap.unmap(iova, size).bytes(), containerName);
-        dma.removeIf(m -> m.iova() == iova && m.size() == size);
+        group.unmapDma(iova, size);
     }
 
+    /** The DMA mappings of the group's container, whichever function made them. */
     public List<DmaMapping> dmaMappings() {
-        return List.copyOf(dma);
+        return group.dmaMappings();
     }
 
-    /** Unmaps DMA, closes the device, takes the group out of the container, closes both. */
+    /**
+     * Unmaps the BARs and closes the device, once; the group, its container and their DMA
+     * mappings are given back with the group's last function.
+     */
     @Override
-    public void close() {
-        for (DmaMapping m : List.copyOf(dma)) {
-            unmapDma(m.iova(), m.size());
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
-        for (int i = 0; i < mappings.length; i++) {
-            if (mappings[i] > 0) {
-                calls.unmap(mappings[i], regions.get(i).size());
+        closed = true;
+        try {
+            for (int i = 0; i < mappings.length; i++) {
+                if (mappings[i] > 0) {
+                    calls.unmap(mappings[i], regions.get(i).size());
+                }
             }
+        } finally {
+            group.withGuest(address, false);
+            group.give(device);
         }
-        calls.close(device);
-        calls.ioctl(group, Vfio.GROUP_UNSET_CONTAINER, VfioStruct.int32(container), "/dev/vfio group of " + address);
-        calls.close(group);
-        calls.close(container);
     }
 }

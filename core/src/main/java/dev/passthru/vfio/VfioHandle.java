@@ -5,8 +5,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A function's VFIO device, opened when first used and closed on {@link #release}, after which
- * the next use opens it again: detach gives the group and container back, and a later attach
- * in the same process takes them anew.
+ * the next use opens it again: detach gives the device back, and the group and container with
+ * the group's last function (see {@link VfioGroup}); a later attach in the same process takes
+ * them anew.
  */
 public final class VfioHandle {
 
@@ -20,6 +21,10 @@ public final class VfioHandle {
         this.calls = calls;
         this.address = address;
         this.group = group;
+    }
+
+    public PciAddress address() {
+        return address;
     }
 
     public synchronized VfioDevice device() {

@@ -15,7 +15,8 @@ import java.util.List;
  * The host's functions bound to vfio-pci, opened through VFIO: the sysfs tree gives their
  * identity, BAR layout and IOMMU group; config space and BARs are then reached through the VFIO
  * device, not sysfs. Each device stays open until its function is detached (see
- * {@link VfioHandle}). When /dev/vfio/vfio cannot be opened, through the same calls that
+ * {@link VfioHandle}); the functions of one IOMMU group share its group and container (see
+ * {@link VfioGroup}), so a GPU and its audio function are both listed and both given. When /dev/vfio/vfio cannot be opened, through the same calls that
  * open the devices, the scan fails at once saying so.
  */
 public final class VfioSource implements HostSource {

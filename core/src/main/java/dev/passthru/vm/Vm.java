@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -237,6 +238,12 @@ public final class Vm implements AutoCloseable {
             PciAddress host = device.function().address();
             enumerated.remove(host);
             GuestDomain.Settled settled = domain.settle(device.function());
+            Optional<String> released = device.released();
+            if (released.isPresent()) {
+                events.add(host + " at detach: " + released.get());
+                settled = new GuestDomain.Settled(settled.heldForGuest(), joined(settled.done(), released.get()),
+                        settled.failures());
+            }
             List<String> all = new ArrayList<>(sideFailures);
             all.addAll(settled.failures());
             detached.add(new Detached(host, gone, all, settled));
@@ -275,15 +282,21 @@ public final class Vm implements AutoCloseable {
             specOf.put(f.address(), spec);
             SpecOptions options = merged(spec.spec().options(), config.defaults());
             GuestDomain.Prepared ready;
+            Optional<String> reset;
             Presentation shown;
             try {
-                ready = resuming.containsKey(f.address()) ? domain.resume(f, options) : domain.prepare(f, options);
+                boolean resumed = resuming.containsKey(f.address());
+                ready = resumed ? domain.resume(f, options) : domain.prepare(f, options);
                 shown = side.present(f);
+                // the host source's own reset, where it holds the function (VFIO): a fresh attach's only,
+                // after the domain took the function and before the guest sees it
+                reset = resumed ? Optional.empty() : f.config().resetForGuest();
             } catch (InputError e) {
                 failures.add(GuestFunctionReport.failed(f.address(), spec, why(e)));
                 continue;
             }
-            prepared.put(f.address(), ready.done());
+            reset.ifPresent(r -> events.add(f.address() + " at attach: " + r));
+            prepared.put(f.address(), joined(ready.done(), reset.orElse("")));
             shown.notes().forEach(note -> events.add(f.address() + ": " + note));
             int number = group.functions().size() == 1 ? 0 : f.address().function();
             plugs.add(new GuestBus.Plug(number, shown.function(), new ConfigOptions(options.effectivePermissive(),
@@ -320,6 +333,11 @@ public final class Vm implements AutoCloseable {
     /** The spec that asked for a function this VM plugged. */
     private VmConfig.Spec specOf(PciAddress host) {
         return Objects.requireNonNull(specOf.get(host), "every function plugged was asked for by a spec");
+    }
+
+    /** Two things done to a function, either of which may be nothing (""). */
+    private static String joined(String first, String second) {
+        return first.isEmpty() ? second : second.isEmpty() ? first : first + "; " + second;
     }
 
     private static String why(RuntimeException e) {

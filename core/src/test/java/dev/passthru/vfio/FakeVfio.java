@@ -1,6 +1,7 @@
 package dev.passthru.vfio;
 
 import dev.passthru.os.NativeCallFailed;
+import dev.passthru.pci.PciAddress;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,12 +9,15 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * An in-memory VFIO kernel for unit tests with one function in IOMMU group 7, shaped like QEMU's
+ * An in-memory VFIO kernel for unit tests with one function in IOMMU group 7 (or several, each
+ * the same device, as a GPU and its audio function share a group), shaped like QEMU's
  * {@code edu} behind vfio-pci: 1234:11e8, BAR 0 of 1 MiB at 0xfea00000 (mappable) whose register
  * 0 reads 0x010000ed, register 4 answers the inverse of what was written and register 8 the
  * factorial; INTx and one MSI vector. It answers as vfio-pci does where VfioCallsContract holds
@@ -22,11 +26,15 @@ import java.util.TreeMap;
  * BAR and a reset the device has none of (EINVAL), an access past config space (EFAULT), a
  * second open of the group (EBUSY); identity registers read-only and BAR 0 answering sizing
  * probes; eventfds that count what VFIO_DEVICE_SET_IRQS triggers. Regions lie at
- * {@code index << 40} in the device file, as vfio-pci places them.
+ * {@code index << 40} in the device file, as vfio-pci places them. Resets: VFIO_DEVICE_RESET
+ * where {@link #resettable}, and a hot reset of the bus where {@link #busResettable}, whose
+ * functions are the group's and, with {@link #foreignOnBus}, one of group 8; both counted.
  */
 final class FakeVfio implements VfioCalls {
 
     static final String ADDRESS = "0000:00:03.0";
+    /** The second function of group 7, where the kernel is made with two. */
+    static final String AUDIO = "0000:00:03.1";
     static final long BAR0_ADDRESS = 0xfea0_0000L;
     static final long BAR0_SIZE = 1 << 20;
     private static final String GROUP = "/dev/vfio/7";
@@ -41,6 +49,7 @@ final class FakeVfio implements VfioCalls {
     private static final int EINVAL = 22;
     private static final int ENOENT = 2;
     private static final int ENOTTY = 25;
+    private static final int ENOSPC = 28;
     private static final long MAPPED = 0x7e00_0000_0000L;
     private static final long MEMORY = 0x7f00_0000_0000L;
 
@@ -50,8 +59,19 @@ final class FakeVfio implements VfioCalls {
     /** Open descriptors and what each is. */
     final Map<Integer, Kind> open = new HashMap<>();
     final Map<Long, Integer> ioctls = new HashMap<>();
+    /** The functions of group 7. */
+    final List<String> functions;
     boolean viable = true;
     boolean resettable = false;
+    boolean busResettable = false;
+    boolean foreignOnBus = false;
+    /** VFIO_DEVICE_RESETs by function, and hot resets of the bus. */
+    final Map<String, Integer> resets = new HashMap<>();
+    int hotResets;
+    /** The container's DMA mappings: size by IOVA. */
+    final Map<Long, Long> dma = new TreeMap<>();
+    /** The function each open device descriptor is of. */
+    private final Map<Integer, String> devices = new HashMap<>();
     private final Map<Integer, Long> counters = new HashMap<>();
     /** Eventfds routed per interrupt index, by VFIO_DEVICE_SET_IRQS. */
     private final Map<Integer, int[]> routed = new HashMap<>();
@@ -63,24 +83,43 @@ final class FakeVfio implements VfioCalls {
     private int next = 10;
 
     FakeVfio() {
+        this(ADDRESS);
+    }
+
+    FakeVfio(String... functions) {
+        this.functions = List.of(functions);
         ByteBuffer c = le(config);
         c.putShort(0, (short) 0x1234).putShort(2, (short) 0x11e8).put(8, (byte) 0x10).putShort(10, (short) 0x00ff);
         c.putInt(0x10, (int) BAR0_ADDRESS);
         c.put(0x3d, (byte) 1);
     }
 
-    /** The function as the sysfs tree under {@code root} shows it: bound to vfio-pci, in group 7. */
+    /**
+     * The functions as the sysfs tree under {@code root} shows them: bound to vfio-pci, in group
+     * 7, each function's BAR 0 placed after the one before it (config space through VFIO is
+     * the same for all).
+     */
     void writeSysfs(Path root) throws IOException {
-        Path dir = Files.createDirectories(root.resolve("devices").resolve(ADDRESS));
-        Files.write(dir.resolve("config"), config);
-        StringBuilder resource = new StringBuilder(String.format("0x%016x 0x%016x 0x%016x%n",
-                BAR0_ADDRESS, BAR0_ADDRESS + BAR0_SIZE - 1, 0x40200));
-        for (int line = 1; line < 13; line++) {
-            resource.append(String.format("0x%016x 0x%016x 0x%016x%n", 0, 0, 0));
+        for (int i = 0; i < functions.size(); i++) {
+            Path dir = Files.createDirectories(root.resolve("devices").resolve(functions.get(i)));
+            long bar = BAR0_ADDRESS + i * BAR0_SIZE;
+            byte[] own = config.clone();
+            le(own).putInt(0x10, (int) bar);
+            Files.write(dir.resolve("config"), own);
+            StringBuilder resource = new StringBuilder(String.format("0x%016x 0x%016x 0x%016x%n",
+                    bar, bar + BAR0_SIZE - 1, 0x40200));
+            for (int line = 1; line < 13; line++) {
+                resource.append(String.format("0x%016x 0x%016x 0x%016x%n", 0, 0, 0));
+            }
+            Files.writeString(dir.resolve("resource"), resource, StandardCharsets.US_ASCII);
+            Files.writeString(dir.resolve("driver.name"), "vfio-pci\n");
+            Files.writeString(dir.resolve("iommu_group.name"), "7\n");
         }
-        Files.writeString(dir.resolve("resource"), resource, StandardCharsets.US_ASCII);
-        Files.writeString(dir.resolve("driver.name"), "vfio-pci\n");
-        Files.writeString(dir.resolve("iommu_group.name"), "7\n");
+    }
+
+    /** How many descriptors of this kind are open. */
+    long opened(Kind kind) {
+        return open.values().stream().filter(kind::equals).count();
     }
 
     @Override
@@ -110,6 +149,9 @@ final class FakeVfio implements VfioCalls {
         }
         if (kind == Kind.GROUP) {
             groupInContainer = false;
+            dma.clear();
+        } else if (kind == Kind.DEVICE) {
+            devices.remove(fd);
         } else if (kind == Kind.EVENTFD) {
             counters.remove(fd);
         }
@@ -132,6 +174,7 @@ final class FakeVfio implements VfioCalls {
             if (!resettable) {
                 throw new NativeCallFailed(Vfio.name(request), what, EINVAL);
             }
+            resets.merge(devices.get(fd), 1, Integer::sum);
             return 0;
         }
         throw new NativeCallFailed(Vfio.name(request), what, ENOTTY);
@@ -155,14 +198,18 @@ final class FakeVfio implements VfioCalls {
                 throw new NativeCallFailed(call, what, EINVAL);
             }
             groupInContainer = false;
+            dma.clear();
         } else if (kind == Kind.GROUP && request == Vfio.GROUP_GET_DEVICE_FD) {
             if (!groupInContainer) {
                 throw new NativeCallFailed(call, what, EINVAL);
             }
-            if (!new String(struct, 0, struct.length - 1, StandardCharsets.US_ASCII).equals(ADDRESS)) {
+            String function = new String(struct, 0, struct.length - 1, StandardCharsets.US_ASCII);
+            if (!functions.contains(function)) {
                 throw new NativeCallFailed(call, what, ENODEV);
             }
-            return descriptor(Kind.DEVICE);
+            int device = descriptor(Kind.DEVICE);
+            devices.put(device, function);
+            return device;
         } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_INFO) {
             s.putInt(4, 2 | (resettable ? Vfio.DEVICE_FLAGS_RESET : 0)).putInt(8, REGIONS).putInt(12, IRQS);
         } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_REGION_INFO) {
@@ -171,12 +218,47 @@ final class FakeVfio implements VfioCalls {
             irqInfo(s, call, what);
         } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_SET_IRQS) {
             setIrqs(s, call, what);
-        } else if (kind == Kind.CONTAINER && (request == Vfio.IOMMU_MAP_DMA || request == Vfio.IOMMU_UNMAP_DMA)) {
-            return 0;
+        } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_GET_PCI_HOT_RESET_INFO) {
+            hotResetInfo(s, call, what);
+        } else if (kind == Kind.DEVICE && request == Vfio.DEVICE_PCI_HOT_RESET) {
+            hotReset(s, call, what);
+        } else if (kind == Kind.CONTAINER && request == Vfio.IOMMU_MAP_DMA) {
+            dma.put(s.getLong(16), s.getLong(24));
+        } else if (kind == Kind.CONTAINER && request == Vfio.IOMMU_UNMAP_DMA) {
+            dma.remove(s.getLong(8));
         } else {
             throw new NativeCallFailed(call, what, ENOTTY);
         }
         return 0;
+    }
+
+    /** The bus's functions and their groups; ENODEV where the bus cannot be reset, ENOSPC where argsz leaves no room. */
+    private void hotResetInfo(ByteBuffer s, String call, String what) {
+        if (!busResettable) {
+            throw new NativeCallFailed(call, what, ENODEV);
+        }
+        List<String> onBus = new ArrayList<>(functions);
+        if (foreignOnBus) {
+            onBus.add("0000:00:03.2");
+        }
+        s.putInt(8, onBus.size());
+        if (s.getInt(0) < 12 + 8 * onBus.size()) {
+            throw new NativeCallFailed(call, what, ENOSPC);
+        }
+        for (int i = 0; i < onBus.size(); i++) {
+            PciAddress address = PciAddress.parse(onBus.get(i));
+            s.putInt(12 + 8 * i, functions.contains(onBus.get(i)) ? 7 : 8).putShort(16 + 8 * i, (short) address.domain())
+                    .put(18 + 8 * i, (byte) address.bus()).put(19 + 8 * i, (byte) (address.device() << 3 | address.function()));
+        }
+    }
+
+    /** The hot reset must be given every group on the bus: only group 7 is open here, so a foreign function refuses it. */
+    private void hotReset(ByteBuffer s, String call, String what) {
+        boolean groupGiven = s.getInt(8) == 1 && open.get(s.getInt(12)) == Kind.GROUP;
+        if (!busResettable || foreignOnBus || !groupGiven) {
+            throw new NativeCallFailed(call, what, EINVAL);
+        }
+        hotResets++;
     }
 
     private Kind kind(int fd, String call, String what) {

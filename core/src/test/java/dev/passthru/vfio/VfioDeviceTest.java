@@ -66,9 +66,10 @@ class VfioDeviceTest {
     }
 
     @Test
-    void reset_without_support_says_so_and_dma_refuses_overlaps() {
+    void reset_without_support_says_why_and_dma_refuses_overlaps() {
         try (VfioDevice edu = open()) {
-            assertThatThrownBy(edu::reset).hasMessage("0000:00:03.0 has no reset VFIO can do (no FLR, PM or bus reset)");
+            assertThat(edu.reset().said()).isEqualTo("not reset: it has no function-level or power-management reset, and "
+                    + "its bus cannot be reset (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: ENODEV)");
             edu.mapDma(0x7f00_0000_0000L, 0x10_0000, 0x1000);
             assertThatThrownBy(() -> edu.mapDma(0x7f00_0000_1000L, 0x10_0800, 0x1000))
                     .hasMessage("0000:00:03.0: DMA range 0x100800+0x1000 overlaps the mapping at 0x100000+0x1000");
