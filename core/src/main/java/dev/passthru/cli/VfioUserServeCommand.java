@@ -119,7 +119,8 @@ final class VfioUserServeCommand implements Callable<Integer> {
         int status = ExitCodes.OK;
         for (ServedFunction function : functions) {
             DetachReport report = function.detach();
-            out.println("detached " + function.address() + (report.failures().isEmpty() ? "" : ": " + report.failures()));
+            out.println("detached " + function.address() + function.released().map(r -> ", " + r).orElse("")
+                    + (report.failures().isEmpty() ? "" : "; failed: " + String.join("; ", report.failures())));
             if (!report.failures().isEmpty()) {
                 status = ExitCodes.FAILED;
             }

@@ -136,16 +136,6 @@ public final class VfioDevice implements AutoCloseable {
         return irqs;
     }
 
-    /** The device's own descriptor: a vfio-user client maps its BARs from it at each region's offset. */
-    public int deviceFd() {
-        return device;
-    }
-
-    /** Whether the kernel can reset the function (VFIO_DEVICE_RESET). */
-    public boolean resettable() {
-        return (flags & Vfio.DEVICE_FLAGS_RESET) != 0;
-    }
-
     public Region config() {
         return regions.get(Vfio.PCI_CONFIG_REGION_INDEX);
     }

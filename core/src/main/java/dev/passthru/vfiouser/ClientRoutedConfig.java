@@ -39,8 +39,13 @@ final class ClientRoutedConfig implements HostConfig {
     }
 
     @Override
-    public void release() {
-        host.release();
+    public Optional<String> release() {
+        return host.release();
+    }
+
+    @Override
+    public Optional<String> resetForGuest() {
+        return host.resetForGuest();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.passthru.vfiouser;
 
+import dev.passthru.InputError;
 import dev.passthru.config.CapabilityChain;
 import dev.passthru.config.CapabilityWalker;
 import dev.passthru.config.HostCapability;
@@ -20,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static dev.passthru.pci.CapabilityIds.PCI_CAP_ID_MSI;
 import static dev.passthru.pci.CapabilityIds.PCI_CAP_ID_MSIX;
@@ -59,6 +61,8 @@ public final class ServedFunction {
 
     private final PassthroughDevice device;
     private final @Nullable VfioDevice vfio;
+    /** What was done to the host function before it was served, as a report says it. */
+    private final String attachReset;
     private final Region[] regions = new Region[VfioUser.PCI_NUM_REGIONS];
     private final Irq[] irqs = new Irq[VfioUser.PCI_NUM_IRQS];
 
@@ -66,20 +70,30 @@ public final class ServedFunction {
      * Attaches {@code host} to be served: the device model made over it with the interrupts left
      * to the client and the client as the hypervisor; a VFIO function's device is opened.
      *
-     * @throws dev.passthru.InputError where the verdict says the function may not be given
+     * @throws InputError where the verdict says, or the reset before attach failed the function may not be given
      */
     public static ServedFunction attach(HostFunction host, ConfigOptions options, Assignability.Verdict verdict) {
         VfioDevice vfio = host.config() instanceof VfioHostConfig v ? v.handle().device() : null;
         HostFunction routed = new HostFunction(host.address(), host.origin(), host.source(), host.header(),
                 new ClientRoutedConfig(host.config()), host.bars(), host.unsized(), host.memory(), host.binding());
-        PassthroughDevice device = PassthroughDevice.attach(new ClientSideHypervisor(),
-                new AttachRequest(0, GUEST, routed, options, Placement.NONE), verdict);
-        return new ServedFunction(device, vfio);
+        if (!verdict.assignable()) {
+            throw new InputError(host.address() + " cannot be given to a guest: " + verdict.reason());
+        }
+        String reset = routed.config().resetForGuest().orElse("not reset: the source holds nothing to reset");
+        try {
+            PassthroughDevice device = PassthroughDevice.attach(new ClientSideHypervisor(),
+                    new AttachRequest(0, GUEST, routed, options, Placement.NONE), verdict);
+            return new ServedFunction(device, vfio, reset);
+        } catch (RuntimeException e) {
+            routed.config().release();
+            throw e;
+        }
     }
 
-    ServedFunction(PassthroughDevice device, @Nullable VfioDevice vfio) {
+    ServedFunction(PassthroughDevice device, @Nullable VfioDevice vfio, String attachReset) {
         this.device = device;
         this.vfio = vfio;
+        this.attachReset = attachReset;
         HostFunction function = device.function();
         for (int index = 0; index < VfioUser.PCI_NUM_REGIONS; index++) {
             regions[index] = describe(function, index);
@@ -150,11 +164,6 @@ public final class ServedFunction {
         return irqs[index];
     }
 
-    /** Whether VFIO_USER_DEVICE_RESET reaches the host function too (its VFIO reset), not only the virtual state. */
-    boolean hostReset() {
-        return vfio != null && vfio.resettable();
-    }
-
     @Nullable VfioDevice vfio() {
         return vfio;
     }
@@ -219,7 +228,7 @@ public final class ServedFunction {
         }
         return (direct.isEmpty() ? "every access by message" : "mapped by descriptor: " + String.join(", ", direct))
                 + "; vectors: INTx " + irqs[VfioUser.INTX].count() + ", MSI " + irqs[VfioUser.MSI].count() + ", MSI-X "
-                + irqs[VfioUser.MSIX].count() + "; reset: " + (hostReset() ? "VFIO_DEVICE_RESET" : "virtual state only")
+                + irqs[VfioUser.MSIX].count() + "; at attach " + attachReset
                 + (vfio != null ? "; DMA by VFIO_IOMMU_MAP_DMA" : "; no DMA (not a VFIO function)");
     }
 
@@ -228,14 +237,15 @@ public final class ServedFunction {
         return device.detach();
     }
 
-    /** The guest reset the function: the virtual state, and the host function where VFIO can reset it. */
+    /** What giving the host function back did to it (a VFIO function's reset), once detached. */
+    public Optional<String> released() {
+        return device.released();
+    }
+
+    /** The guest reset the function: the virtual state, and the host function as VFIO best can. */
     String reset() {
         device.reset();
         VfioDevice direct = vfio;
-        if (direct != null && direct.resettable()) {
-            direct.reset();
-            return "virtual state and VFIO_DEVICE_RESET";
-        }
-        return "virtual state (the host function has no reset VFIO can do)";
+        return "virtual state; host function " + (direct != null ? direct.reset().said() : "not reset: not a VFIO function");
     }
 }
