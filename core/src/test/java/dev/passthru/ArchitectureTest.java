@@ -35,8 +35,8 @@ class ArchitectureTest {
             Set.of("dev.passthru.host.recorded", "dev.passthru.host.profile", "dev.passthru.dump"),
             Set.of("dev.passthru.device"),
             Set.of("dev.passthru.bus"),
-            // the guest sides that trap the guest's accesses, and the Xen domain
-            Set.of("dev.passthru.guest", "dev.passthru.qemu", "dev.passthru.xen"),
+            // the guest sides that trap the guest's accesses, the Xen domain, and the vfio-user server
+            Set.of("dev.passthru.guest", "dev.passthru.qemu", "dev.passthru.xen", "dev.passthru.vfiouser"),
             Set.of("dev.passthru.vm"),
             Set.of("dev.passthru.control"),
             Set.of("dev.passthru.cli"));

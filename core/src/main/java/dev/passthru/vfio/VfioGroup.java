@@ -1,6 +1,7 @@
 package dev.passthru.vfio;
 
 import dev.passthru.InputError;
+import dev.passthru.os.NativeCallFailed;
 import dev.passthru.pci.PciAddress;
 
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import java.util.WeakHashMap;
  */
 final class VfioGroup {
 
+    private static final int EBUSY = 16;
     /** The open groups, by calls and group number; guarded by its own lock. */
     private static final Map<VfioCalls, Map<String, VfioGroup>> OPEN = new WeakHashMap<>();
     private static final String CONTAINER = "/dev/vfio/vfio";
@@ -150,7 +152,15 @@ final class VfioGroup {
             for (VfioDevice.DmaMapping m : dmaMappings()) {
                 unmapDma(m.iova(), m.size());
             }
-            calls.ioctl(group, Vfio.GROUP_UNSET_CONTAINER, VfioStruct.int32(container), path);
+            try {
+                calls.ioctl(group, Vfio.GROUP_UNSET_CONTAINER, VfioStruct.int32(container), path);
+            } catch (NativeCallFailed e) {
+                // EBUSY: a process given the device's descriptor (a vfio-user client) still holds it;
+                // closing group and container lets the kernel take them apart once it lets go
+                if (e.errno() != EBUSY) {
+                    throw e;
+                }
+            }
         } finally {
             calls.close(group);
             calls.close(container);

@@ -20,8 +20,12 @@ final class ClientMemory implements AutoCloseable {
 
     private static final long PAGE = 4096;
 
-    /** A window: where it lies for the device, how large, its flags, and where it is mapped here (0: not). */
-    record Window(long address, long size, int flags, long offset, int fd, long mapped, boolean iommu) {
+    /**
+     * A window: where it lies for the device, how large, its flags, where it is mapped here (0:
+     * not), whether the IOMMU maps it, and how long VFIO_IOMMU_MAP_DMA took (the kernel pinning
+     * its pages and mapping them), in nanoseconds.
+     */
+    record Window(long address, long size, int flags, long offset, int fd, long mapped, boolean iommu, long pinNanos) {
         boolean holds(long at, long count) {
             return at >= address && count <= size && at - address <= size - count;
         }
@@ -56,11 +60,14 @@ final class ClientMemory implements AutoCloseable {
         }
         long mapped = 0;
         boolean iommu = false;
+        long pinNanos = 0;
         try {
             if (fd >= 0) {
                 mapped = calls.map(fd, size, offset, "DMA window 0x" + Long.toHexString(address));
                 if (vfio != null) {
+                    long start = System.nanoTime();
                     vfio.mapDma(mapped, address, size);
+                    pinNanos = System.nanoTime() - start;
                     iommu = true;
                 }
             }
@@ -71,7 +78,7 @@ final class ClientMemory implements AutoCloseable {
             undo(mapped, size, fd);
             return VfioUser.EFAULT;
         }
-        windows.add(new Window(address, size, flags, offset, fd, mapped, iommu));
+        windows.add(new Window(address, size, flags, offset, fd, mapped, iommu, pinNanos));
         return 0;
     }
 

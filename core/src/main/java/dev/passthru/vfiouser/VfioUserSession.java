@@ -129,7 +129,9 @@ final class VfioUserSession implements ClientMemory.ClientAccess {
                 case VfioUser.DEVICE_GET_REGION_INFO -> {
                     ServedFunction.Region region = regionOf(body);
                     reply = regionInfo(body, region);
-                    replyFds = region.fd() >= 0 ? new int[] {region.fd()} : UnixSockets.NO_FDS;
+                    // the descriptor comes with the whole answer only: a client asking again with room for the caps gets it once
+                    boolean whole = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN).getInt(0) == reply.length;
+                    replyFds = region.fd() >= 0 && whole ? new int[] {region.fd()} : UnixSockets.NO_FDS;
                 }
                 case VfioUser.DEVICE_GET_IRQ_INFO -> reply = irqInfo(body);
                 case VfioUser.DEVICE_SET_IRQS -> {
@@ -268,6 +270,10 @@ final class VfioUserSession implements ClientMemory.ClientAccess {
         int errno = memory.map(flags, offset, address, size, fd);
         if (errno != 0) {
             throw new Refused(errno, String.format("DMA window 0x%x+0x%x", address, size));
+        }
+        if (fd < 0 && function.vfio() != null) {
+            LOG.log(Level.WARNING, "%s: DMA window 0x%x+0x%x came without a descriptor: the device cannot reach it "
+                    + "(give the VM shared memory, e.g. QEMU's memory-backend-memfd with share=on)", name, address, size);
         }
         return new byte[0];
     }

@@ -360,8 +360,15 @@ class VfioUserServerTest {
 
     @Test
     void a_stale_socket_file_is_replaced_and_anything_else_at_the_path_is_left_alone() throws Exception {
-        Path other = Files.writeString(dir.resolve("not-a-socket"), "data");
+        String stale = dir.resolve("stale.sock").toString();
+        sockets.close(sockets.listen(stale));
+        assertThat(Files.exists(dir.resolve("stale.sock"))).as("a server that stopped left its socket").isTrue();
         ServedFunction function = server.function();
+        try (VfioUserServer second = VfioUserServer.start(sockets, calls, function, stale);
+             SpecClient other = new SpecClient(sockets, second.path())) {
+            assertThat(other.version(null).isError()).isFalse();
+        }
+        Path other = Files.writeString(dir.resolve("not-a-socket"), "data");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> VfioUserServer.start(sockets, calls, function, other.toString()))
                 .hasMessageContaining("not a socket");
         assertThat(Files.readString(other)).isEqualTo("data");

@@ -284,6 +284,11 @@ final class FakeIoreqCalls implements IoreqCalls {
             }
             waiters.add(Thread.currentThread());
             Integer port = signalled.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+            if (port != null && dead.contains(Thread.currentThread())) {
+                // its process died while it waited: the event is the next server's
+                signalled.add(port);
+                return -1;
+            }
             return port == null ? -1 : port;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
