@@ -160,7 +160,7 @@ final class XenServing {
             placed.add(new VmConfig.Spec(new AssignmentSpec(functions.get(i).address(), false, at, spec.options()),
                     texts.get(i), 0, i));
         }
-        return new VmConfig("domain " + domain, 0, placed, defaults, List.of(), "xen", 1, GuestBus.SLOTS - 1, List.of());
+        return new VmConfig("domain " + domain, 0, placed, defaults, List.of(), "xen", "xen", 1, GuestBus.SLOTS - 1, List.of());
     }
 
     /** The checks a function passes before anything is done (see {@link XenGuestDomain#refusal}). */

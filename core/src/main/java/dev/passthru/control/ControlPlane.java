@@ -19,6 +19,7 @@ import dev.passthru.vm.HostSources;
 import dev.passthru.vm.SimulatedMachine;
 import dev.passthru.vm.VmConfig;
 import dev.passthru.vm.VmConfigReader;
+import dev.passthru.vm.VmRunner;
 
 import java.util.Objects;
 import java.io.IOException;
@@ -177,7 +178,7 @@ public final class ControlPlane implements Plane {
         }
         dev.passthru.vm.Vm vm = LogScope.call(config.name(), () -> {
             dev.passthru.vm.Vm made = new dev.passthru.vm.Vm(config, HostSources.read(config.sources()),
-                    hypervisor.domain(domain, config.memoryMib()), hypervisor.builtInGuest(), assignable);
+                    hypervisor.domain(domain, config.memoryMib()), VmRunner.guestSide(config, hypervisor), assignable);
             made.coldPlug(config.pci());
             made.boot();
             return made;

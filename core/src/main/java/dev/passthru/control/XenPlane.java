@@ -235,7 +235,7 @@ public final class XenPlane implements Plane {
 
     /** A domain's VM over its ioreq server; every guest change of a function's image is kept at once. */
     private Served newServed(String name, int domain, Inventory inventory, IoreqServer server) {
-        VmConfig config = new VmConfig(name, 0, List.of(), SpecOptions.NONE, List.of(), "xen", 1, GuestBus.SLOTS - 1, List.of());
+        VmConfig config = new VmConfig(name, 0, List.of(), SpecOptions.NONE, List.of(), "xen", "xen", 1, GuestBus.SLOTS - 1, List.of());
         XenGuestSide side = new XenGuestSide(server);
         Served s = new Served(name, new Vm(config, inventory, new XenGuestDomain(xen, hypervisor, domain, false),
                 (bus, guestDomain, highRamEnd) -> side, Set.of()), server);

@@ -18,6 +18,11 @@ final class ClientRoutedConfig implements HostConfig {
         this.host = host;
     }
 
+    /** The host function's own config space. */
+    HostConfig host() {
+        return host;
+    }
+
     @Override
     public int size() {
         return host.size();

@@ -37,7 +37,7 @@ public final class VmConfigReader {
             "iomem", "ioports", "vnuma", "p9", "vdispl", "vsnd", "vkb", "mca_caps", "altp2m", "smbios_firmware",
             "acpi_firmware", "ms_vm_genid", "nomigrate", "driver_domain", "vcpu_hard_affinity", "vcpu_soft_affinity");
     private static final List<String> OWN_SETTINGS = List.of("name", "memory", "pci", "pci_permissive",
-            "pci_msitranslate", "pci_seize", "pci_power_mgmt", "passthru_sources", "passthru_hypervisor",
+            "pci_msitranslate", "pci_seize", "pci_power_mgmt", "passthru_sources", "passthru_hypervisor", "passthru_guest",
             "passthru_hotplug_slots");
     private static final long DEFAULT_MEMORY_MIB = 1024;
 
@@ -89,7 +89,15 @@ public final class VmConfigReader {
             throw error(setting("passthru_hypervisor"), "passthru_hypervisor: expected \"simulated\" or \"xen\", found \""
                     + hypervisor + "\"");
         }
-        return new VmConfig(name, memory, specs(), defaults, sources(), hypervisor, hotplug[0], hotplug[1], ignored);
+        String guest = settings.containsKey("passthru_guest") ? text("passthru_guest") : "built-in";
+        if (!guest.equals("built-in") && !(guest.startsWith("vfio-user:") && guest.length() > "vfio-user:".length())) {
+            throw error(setting("passthru_guest"), "passthru_guest: expected \"built-in\" or \"vfio-user:DIR\", found \""
+                    + guest + "\"");
+        }
+        if (guest.startsWith("vfio-user:")) {
+            guest = "vfio-user:" + folder.resolve(guest.substring("vfio-user:".length()));
+        }
+        return new VmConfig(name, memory, specs(), defaults, sources(), hypervisor, guest, hotplug[0], hotplug[1], ignored);
     }
 
     private List<VmConfig.Spec> specs() {

@@ -6,6 +6,8 @@ import dev.passthru.os.ForeignUnixSockets;
 import dev.passthru.os.UnixSockets;
 import dev.passthru.qemu.QemuGuestSide;
 import dev.passthru.qemu.QemuMachine;
+import dev.passthru.vfio.ForeignVfioCalls;
+import dev.passthru.vfiouser.VfioUserGuestSide;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,11 +47,23 @@ public final class VmRunner {
         }
         SimulatedMachine machine = new SimulatedMachine();
         Vm vm = new Vm(config, HostSources.read(config.sources()), machine.domain(DOMAIN, config.memoryMib()),
-                machine.builtInGuest(), Set.of());
+                guestSide(config, machine), Set.of());
         vm.coldPlug(config.pci());
         vm.boot();
         parsed.forEach(action -> action.applyTo(vm));
         return vm.report();
+    }
+
+    /**
+     * Who plays the guest of a VM on the simulated machine, as its config says: the built-in
+     * guest, or a vfio-user VMM served from the config's folder.
+     */
+    public static Vm.GuestSideFactory guestSide(VmConfig config, SimulatedMachine machine) {
+        if (config.guest().startsWith("vfio-user:")) {
+            Path folder = Path.of(config.guest().substring("vfio-user:".length()));
+            return (bus, domain, highRamEnd) -> new VfioUserGuestSide(new ForeignUnixSockets(), new ForeignVfioCalls(), folder);
+        }
+        return machine.builtInGuest();
     }
 
     /** Root ports QEMU is given for slots at most: each costs the guest a bridge and a bus. */
@@ -63,7 +77,7 @@ public final class VmRunner {
     public static RunReport runUnderQemu(VmConfig config, Path kernel, Path initrd, String append, Duration limit) {
         int last = Math.min(config.lastHotplug(), config.firstHotplug() + QEMU_PORTS - 1);
         VmConfig ported = new VmConfig(config.name(), config.memoryMib(), config.pci(), config.defaults(), config.sources(),
-                config.hypervisor(), config.firstHotplug(), last, config.ignored());
+                config.hypervisor(), "qemu", config.firstHotplug(), last, config.ignored());
         List<Integer> ports = new ArrayList<>();
         for (int slot = ported.firstHotplug(); slot <= last; slot++) {
             ports.add(slot);
