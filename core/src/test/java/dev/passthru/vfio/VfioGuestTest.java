@@ -83,6 +83,8 @@ class VfioGuestTest {
                 .contains("PT-VU-DMA same 'passthru vfio-user DMA by descriptor through edu'")
                 .as("edu's MSI, routed by SET_IRQS to the client's eventfd, is signalled by the kernel")
                 .contains("PT-VU-MSI error 0 signalled 1")
+                .as("MSI masked by the client: held by the server as pending, delivered once on unmask")
+                .contains("PT-VU-MSI-MASK errors 0 0 while masked 0 pending true on unmask 1")
                 .contains("PT-VU-UNMAP error 0")
                 .contains("PT-VU-END 0")
                 .as("DMA_MAP of 1, 2, 4 and 8 GiB by descriptor: each answered, the kernel's pinning timed inside it")

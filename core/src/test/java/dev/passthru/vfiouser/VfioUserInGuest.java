@@ -95,6 +95,17 @@ public final class VfioUserInGuest {
             }
             calls.store(bar + 0x64, 4, 1);
             System.out.println("PT-VU-MSI error " + routed.error() + " signalled " + signalled);
+            // masked: the kernel signals the server's stand-in; unmasking delivers the pending vector once
+            SpecClient.Reply masked = client.setIrqs(1 | 8, 1, 0, 1, new byte[0]);
+            calls.store(bar + 0x60, 4, 1);
+            Thread.sleep(200);
+            long whileMasked = calls.drain(eventfd);
+            boolean pending = server.session().interrupts().pending(1, 0);
+            calls.store(bar + 0x64, 4, 1);
+            SpecClient.Reply unmasked = client.setIrqs(1 | 16, 1, 0, 1, new byte[0]);
+            long afterUnmask = calls.drain(eventfd);
+            System.out.println("PT-VU-MSI-MASK errors " + masked.error() + " " + unmasked.error() + " while masked "
+                    + whileMasked + " pending " + pending + " on unmask " + afterUnmask);
             client.setIrqs(1 | 32, 1, 0, 0, new byte[0]);
             calls.close(eventfd);
             System.out.println("PT-VU-UNMAP error " + client.dmaUnmap(RAM_ADDRESS, RAM_SIZE).error());
