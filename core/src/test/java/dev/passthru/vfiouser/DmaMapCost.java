@@ -1,15 +1,9 @@
 package dev.passthru.vfiouser;
 
-import dev.passthru.config.ConfigOptions;
-import dev.passthru.host.Assignability;
-import dev.passthru.host.HostFunction;
-import dev.passthru.host.sysfs.SysfsSource;
 import dev.passthru.os.ForeignUnixSockets;
 import dev.passthru.os.UnixSockets;
-import dev.passthru.pci.PciAddress;
 import dev.passthru.vfio.ForeignVfioCalls;
 import dev.passthru.vfio.VfioCalls;
-import dev.passthru.vfio.VfioSource;
 
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -34,10 +28,7 @@ public final class DmaMapCost {
     public static void main(String[] args) throws Exception {
         VfioCalls calls = new ForeignVfioCalls();
         UnixSockets sockets = new ForeignUnixSockets();
-        PciAddress address = PciAddress.parse(args[0]);
-        HostFunction edu = new VfioSource(SysfsSource.DEFAULT_ROOT, calls).scan().functions().stream()
-                .filter(f -> f.address().equals(address)).findFirst().orElseThrow();
-        ServedFunction function = ServedFunction.attach(edu, ConfigOptions.DEFAULT, new Assignability.Verdict(true, ""));
+        ServedFunction function = VfioUserInGuest.attach(calls, args[0]);
         try (VfioUserServer server = VfioUserServer.start(sockets, calls, function, args[1] + "/cost.sock");
              SpecClient client = new SpecClient(sockets, server.path())) {
             client.version(null);

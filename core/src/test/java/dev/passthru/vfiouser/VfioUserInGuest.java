@@ -37,10 +37,7 @@ public final class VfioUserInGuest {
     public static void main(String[] args) throws Exception {
         VfioCalls calls = new ForeignVfioCalls();
         UnixSockets sockets = new ForeignUnixSockets();
-        PciAddress address = PciAddress.parse(args[0]);
-        HostFunction edu = new VfioSource(SysfsSource.DEFAULT_ROOT, calls).scan().functions().stream()
-                .filter(f -> f.address().equals(address)).findFirst().orElseThrow();
-        ServedFunction function = ServedFunction.attach(edu, ConfigOptions.DEFAULT, new Assignability.Verdict(true, ""));
+        ServedFunction function = attach(calls, args[0]);
         try (VfioUserServer server = VfioUserServer.start(sockets, calls, function, args[1] + "/edu.sock");
              SpecClient client = new SpecClient(sockets, server.path())) {
             client.version("{\"capabilities\":{\"max_msg_fds\":8}}");
@@ -116,6 +113,14 @@ public final class VfioUserInGuest {
         } finally {
             function.detach();
         }
+    }
+
+    /** The guest's edu, found through VFIO and attached to be served. */
+    static ServedFunction attach(VfioCalls calls, String bdf) {
+        PciAddress address = PciAddress.parse(bdf);
+        HostFunction edu = new VfioSource(SysfsSource.DEFAULT_ROOT, calls).scan().functions().stream()
+                .filter(f -> f.address().equals(address)).findFirst().orElseThrow();
+        return ServedFunction.attach(edu, ConfigOptions.DEFAULT, new Assignability.Verdict(true, ""));
     }
 
     /** One 64-byte edu DMA transfer; {@code command} 1: RAM to edu, 3: edu to RAM. */
