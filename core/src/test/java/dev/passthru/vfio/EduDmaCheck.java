@@ -46,7 +46,7 @@ public final class EduDmaCheck {
     }
 
     /** One DMA transfer of 64 bytes, registers written 4 bytes at a time as edu takes them; {@code command} 1: to edu, 3: from edu. */
-    private static void dma(VfioDevice edu, long source, long destination, int command) throws InterruptedException {
+    static void dma(VfioDevice edu, long source, long destination, int command) throws InterruptedException {
         edu.write(0, 0x80, 4, source);
         edu.write(0, 0x88, 4, destination);
         edu.write(0, 0x90, 4, 64);

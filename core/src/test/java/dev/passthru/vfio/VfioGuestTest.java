@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,31 +32,12 @@ class VfioGuestTest {
 
     @Test
     void passthru_lists_edu_through_vfio_its_guest_reads_the_real_device_and_detach_releases_it() throws Exception {
-        RealPeers.qemu();
-        RealPeers.staticBusybox();
-        RealPeers.GuestKernel guest = RealPeers.kernelWithModules();
-        Path kernel = guest.kernel();
-        Path modules = guest.modules();
-        Path vm = Files.createDirectories(Path.of("/tmp")).resolve("passthru-vfio-" + ProcessHandle.current().pid() + ".cfg");
-        Files.writeString(vm, """
+        List<String> console = boot("init", 10240, List.of("-device", "edu,addr=03.0"), """
                 name = "edu"
                 memory = 512
                 pci = [ '00:03.0' ]
                 passthru_sources = [ 'vfio:/sys/bus/pci' ]
-                """);
-        Path initrd = initramfs(modules);
-        List<String> command = List.of("qemu-system-x86_64", "-machine", "q35,kernel-irqchip=split", "-accel", "tcg",
-                "-m", "10240", "-nographic", "-no-reboot", "-nic", "none",
-                "-device", "intel-iommu,intremap=on", "-device", "edu,addr=03.0",
-                "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on",
-                "-kernel", kernel.toString(), "-initrd", initrd.toString(),
-                "-append", "console=ttyS0 panic=-1 quiet intel_iommu=on");
-        List<String> console;
-        try {
-            console = GuestConsole.run(command, 300, Path.of("target/vfio-guest-console.txt"));
-        } finally {
-            Files.deleteIfExists(vm);
-        }
+                """, "target/vfio-guest-console.txt");
         String all = String.join("\n", console);
         assertThat(all).as(all).contains("PT-LIST-END 0");
         assertThat(console).as(all).anyMatch(l -> l.startsWith("0000:00:03.0 00ff: 1234:11e8") && l.contains("driver: vfio-pci"));
@@ -100,19 +82,73 @@ class VfioGuestTest {
         return "PT-VU-COST " + gib + " GiB map [\\d.]+ ms kernel pin [\\d.]+ ms \\([\\d.]+%\\) unmap [\\d.]+ ms errors 0 0";
     }
 
-    private Path initramfs(Path modules) throws Exception {
+    @Test
+    void two_functions_of_one_iommu_group_open_together_share_one_container_and_are_reset_and_attached_together()
+            throws Exception {
+        List<String> console = boot("group-init", 1024, List.of("-device", "pci-bridge,id=bridge,chassis_nr=1,shpc=off,addr=04.0",
+                "-device", "edu,bus=bridge,addr=01.0", "-device", "edu,bus=bridge,addr=02.0"), """
+                name = "pair"
+                memory = 512
+                pci = [ '01:01.0', '01:02.0' ]
+                passthru_sources = [ 'vfio:/sys/bus/pci' ]
+                """, "target/vfio-group-guest-console.txt");
+        String all = String.join("\n", console);
+        String group = console.stream().filter(l -> l.contains("PT-GROUP-OF 0000:01:01.0")).findFirst()
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).orElseThrow(() -> new AssertionError(all));
+        assertThat(all).as(all).contains("PT-GROUP-OF 0000:01:02.0 " + group)
+                .as("both functions of the group opened at once: one group, one container")
+                .contains("PT-GROUP-OPENED 2 problems []")
+                .as("a mapping made through the first is the container's, so the second's")
+                .contains("PT-GROUP-MAPPINGS 1 1")
+                .as("the second's DMA engine copies from and into the buffer mapped through the first")
+                .contains("PT-GROUP-DMA same")
+                .contains("PT-GROUP-SECOND-AFTER-FIRST-RELEASED 10000ed")
+                .contains("PT-GROUP-RELEASED").contains("PT-GROUP-END 0")
+                .as("each reset by a hot reset of the bus behind the bridge, which holds only the group")
+                .contains("PT-GROUP-RESET reset: bus hot reset of group " + group + " | reset: bus hot reset of group " + group)
+                .as("passthru run attaches both and unplugs both, each reset at attach and detach, saying which")
+                .contains("0000:01:01.0 at attach: reset: bus hot reset of group " + group)
+                .contains("0000:01:02.0 at attach: reset: bus hot reset of group " + group)
+                .containsPattern("0000:01:01.0 at detach: (reset|not reset): ")
+                .contains("0000:01:02.0 at detach: reset: bus hot reset of group " + group)
+                .contains("PT-GROUP-RUN-END 0");
+    }
+
+    /** Boots the guest with edu bound to vfio-pci there, running {@code init}; its console. */
+    private List<String> boot(String init, int memoryMib, List<String> devices, String vmConfig, String consoleFile)
+            throws Exception {
+        RealPeers.qemu();
+        RealPeers.staticBusybox();
+        RealPeers.GuestKernel guest = RealPeers.kernelWithModules();
+        Path vm = Files.createDirectories(Path.of("/tmp")).resolve("passthru-vfio-" + ProcessHandle.current().pid() + ".cfg");
+        Files.writeString(vm, vmConfig);
+        Path initrd = initramfs(init, guest.modules(), vm);
+        List<String> command = new ArrayList<>(List.of("qemu-system-x86_64", "-machine", "q35,kernel-irqchip=split",
+                "-accel", "tcg", "-m", String.valueOf(memoryMib), "-nographic", "-no-reboot", "-nic", "none",
+                "-device", "intel-iommu,intremap=on"));
+        command.addAll(devices);
+        command.addAll(List.of("-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on",
+                "-kernel", guest.kernel().toString(), "-initrd", initrd.toString(),
+                "-append", "console=ttyS0 panic=-1 quiet intel_iommu=on"));
+        try {
+            return GuestConsole.run(command, 300, Path.of(consoleFile));
+        } finally {
+            Files.deleteIfExists(vm);
+        }
+    }
+
+    private Path initramfs(String init, Path modules, Path vm) throws Exception {
         Initramfs image = new Initramfs();
         image.copy(Path.of("/bin/busybox"), "bin/busybox", 0755);
-        try (InputStream init = VfioGuestTest.class.getResourceAsStream("init")) {
-            image.file("init", init.readAllBytes(), 0755);
+        try (InputStream script = VfioGuestTest.class.getResourceAsStream(init)) {
+            image.file("init", script.readAllBytes(), 0755);
         }
         image.modules(modules, MODULES);
         image.file("java", Path.of(System.getProperty("java.home"), "bin", "java").toString().getBytes(StandardCharsets.UTF_8), 0644);
         image.file("classpath", System.getProperty("java.class.path").getBytes(StandardCharsets.UTF_8), 0644);
-        image.file("vmcfg", Path.of("/tmp").resolve("passthru-vfio-" + ProcessHandle.current().pid() + ".cfg").toString()
-                .getBytes(StandardCharsets.UTF_8), 0644);
+        image.file("vmcfg", vm.toString().getBytes(StandardCharsets.UTF_8), 0644);
         image.characterDevice("dev/console", 5, 1);
-        Path file = dir.resolve("initrd.cpio");
+        Path file = dir.resolve(init + ".cpio");
         Files.write(file, image.bytes());
         return file;
     }
