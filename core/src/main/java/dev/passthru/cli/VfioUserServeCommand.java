@@ -98,15 +98,11 @@ final class VfioUserServeCommand implements Callable<Integer> {
             throw e;
         }
         out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        int[] status = {ExitCodes.OK};
-        Thread hook = new Thread(() -> {
-            status[0] = stop(servers, functions, out);
-            stopped.countDown();
-        });
-        Runtime.getRuntime().addShutdownHook(hook);
-        stopped.await();
-        return status[0];
+        // SIGTERM and Ctrl-C run the hook (the main thread waits for it); it ends the process with the detach's own status
+        // (0 when every function came back cleanly), not the signal's 143 or 130
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> Runtime.getRuntime().halt(stop(servers, functions, out))));
+        new CountDownLatch(1).await();
+        return ExitCodes.OK;
     }
 
     private static String problems(Inventory inventory) {
