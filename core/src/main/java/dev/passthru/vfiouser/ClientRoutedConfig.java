@@ -1,7 +1,11 @@
 package dev.passthru.vfiouser;
 
 import dev.passthru.host.HostConfig;
+import dev.passthru.host.HostFunction;
 import dev.passthru.host.HostInterrupts;
+import dev.passthru.vfio.VfioDevice;
+import dev.passthru.vfio.VfioHostConfig;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Optional;
 
@@ -14,13 +18,20 @@ final class ClientRoutedConfig implements HostConfig {
 
     private final HostConfig host;
 
-    ClientRoutedConfig(HostConfig host) {
+    private ClientRoutedConfig(HostConfig host) {
         this.host = host;
     }
 
-    /** The host function's own config space. */
-    HostConfig host() {
-        return host;
+    /** {@code host} as a vfio-user server shows it to the device model: its interrupts the client's. */
+    static HostFunction routedByClient(HostFunction host) {
+        return new HostFunction(host.address(), host.origin(), host.source(), host.header(),
+                new ClientRoutedConfig(host.config()), host.bars(), host.unsized(), host.memory(), host.binding());
+    }
+
+    /** The VFIO device behind a function (wrapped or not), opened; null where it is not a VFIO function. */
+    static @Nullable VfioDevice vfio(HostFunction function) {
+        HostConfig config = function.config() instanceof ClientRoutedConfig routed ? routed.host : function.config();
+        return config instanceof VfioHostConfig v ? v.handle().device() : null;
     }
 
     @Override

@@ -11,7 +11,11 @@ import java.nio.ByteOrder;
  * wrong with a message whose header could not be taken as it said (then the payload is empty):
  * the server answers it with an error and reads on.
  */
-record Message(int id, int command, int flags, int error, byte[] payload, int[] fds, @Nullable String malformed) {
+record Message(int id, int command, int flags, int error, byte[] payload, int[] fds, @Nullable Malformed malformed) {
+
+    /** What was wrong with a message's header, and the errno its error reply carries. */
+    record Malformed(int errno, String why) {
+    }
 
     boolean reply() {
         return (flags & VfioUser.TYPE_MASK) == VfioUser.TYPE_REPLY;

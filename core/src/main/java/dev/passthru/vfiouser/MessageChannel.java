@@ -45,12 +45,13 @@ final class MessageChannel {
         int error = h.getInt(12);
         int[] passed = Arrays.copyOf(fds, count[0]);
         if (size < VfioUser.HEADER) {
-            return new Message(id, command, flags, error, new byte[0], passed,
-                    "message size " + size + " is less than the 16-byte header");
+            return new Message(id, command, flags, error, new byte[0], passed, new Message.Malformed(VfioUser.EINVAL,
+                    "message size " + size + " is less than the 16-byte header"));
         }
         if (size > VfioUser.MAX_MESSAGE) {
             return skip(size - VfioUser.HEADER) ? new Message(id, command, flags, error, new byte[0], passed,
-                    "message size " + size + " is over the " + VfioUser.MAX_MESSAGE + " bytes this server takes") : null;
+                    new Message.Malformed(VfioUser.E2BIG, "message size " + size + " is over the " + VfioUser.MAX_MESSAGE
+                            + " bytes this server takes")) : null;
         }
         byte[] payload = new byte[(int) size - VfioUser.HEADER];
         if (!fill(payload, 0, payload.length, fds, count)) {

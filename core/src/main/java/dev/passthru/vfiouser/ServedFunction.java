@@ -16,7 +16,6 @@ import dev.passthru.host.HostBar;
 import dev.passthru.host.HostFunction;
 import dev.passthru.pci.PciAddress;
 import dev.passthru.vfio.VfioDevice;
-import dev.passthru.vfio.VfioHostConfig;
 import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
@@ -73,9 +72,8 @@ public final class ServedFunction {
      * @throws InputError where the verdict says, or the reset before attach failed the function may not be given
      */
     public static ServedFunction attach(HostFunction host, ConfigOptions options, Assignability.Verdict verdict) {
-        VfioDevice vfio = host.config() instanceof VfioHostConfig v ? v.handle().device() : null;
-        HostFunction routed = new HostFunction(host.address(), host.origin(), host.source(), host.header(),
-                new ClientRoutedConfig(host.config()), host.bars(), host.unsized(), host.memory(), host.binding());
+        VfioDevice vfio = ClientRoutedConfig.vfio(host);
+        HostFunction routed = ClientRoutedConfig.routedByClient(host);
         if (!verdict.assignable()) {
             throw new InputError(host.address() + " cannot be given to a guest: " + verdict.reason());
         }

@@ -9,8 +9,6 @@ import dev.passthru.host.HostFunction;
 import dev.passthru.log.RateLimitedLog;
 import dev.passthru.os.UnixSockets;
 import dev.passthru.vfio.VfioCalls;
-import dev.passthru.vfio.VfioDevice;
-import dev.passthru.vfio.VfioHostConfig;
 
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -56,16 +54,14 @@ public final class VfioUserGuestSide implements GuestSide {
 
     @Override
     public Presentation present(HostFunction host) {
-        return Presentation.asIs(new HostFunction(host.address(), host.origin(), host.source(), host.header(),
-                new ClientRoutedConfig(host.config()), host.bars(), host.unsized(), host.memory(), host.binding()));
+        return Presentation.asIs(ClientRoutedConfig.routedByClient(host));
     }
 
     @Override
     public synchronized void plugged(int slot, List<PassthroughDevice> devices) {
         for (PassthroughDevice device : devices) {
-            VfioDevice vfio = device.function().config() instanceof ClientRoutedConfig routed
-                    && routed.host() instanceof VfioHostConfig v ? v.handle().device() : null;
-            ServedFunction function = new ServedFunction(device, vfio, "as the VM's events say");
+            ServedFunction function = new ServedFunction(device, ClientRoutedConfig.vfio(device.function()),
+                    "as the VM's events say");
             String path = socket(device.function()).toString();
             servers.put(path, VfioUserServer.start(sockets, calls, function, path));
             LOG.log(Level.INFO, "slot 0x%02x: serving %s on %s: %s", slot, device.function().address(), path,

@@ -103,8 +103,9 @@ final class VfioUserSession implements ClientMemory.ClientAccess {
         int[] replyFds = UnixSockets.NO_FDS;
         int[] ours = UnixSockets.NO_FDS;
         try {
-            if (m.malformed() != null) {
-                throw new Refused(m.malformed().contains("over") ? VfioUser.E2BIG : VfioUser.EINVAL, m.malformed());
+            Message.Malformed malformed = m.malformed();
+            if (malformed != null) {
+                throw new Refused(malformed.errno(), malformed.why());
             }
             if ((m.flags() & VfioUser.TYPE_MASK) != VfioUser.TYPE_COMMAND) {
                 throw new Refused(VfioUser.EINVAL, "message type " + (m.flags() & VfioUser.TYPE_MASK));
